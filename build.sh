@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# build.sh — builds the engine.
+#
+#   ./build.sh          the WebAssembly module build/engine.wasm (+ generated types)
+#   ./build.sh native   the native engine test binary build/native/engine_tests
+#                       (Debian's sqlite3 + cmocka, ASan + UBSan)
+#   ./build.sh deps     only check the toolchain and fetch cJSON
+#
+# Toolchain: clang 14 + Debian's wasi-libc + libclang-rt-14-dev-wasm32, or a
+# wasi-sdk given by WASI_SDK_PATH. Missing Debian packages are installed when
+# we are root with apt-get; otherwise we say what is missing and stop.
+#
+# cJSON is a dependency, never committed: it comes from Debian's source package
+# (cjson 1.7.15-1+deb12u4, Debian's security patches applied) fetched through a
+# private apt configuration (nothing in /etc/apt changes), and both files are
+# verified by sha256. CJSON_DIR may name a directory holding cJSON.c/cJSON.h
+# instead; the same checksums apply.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+MODE=${1:-wasm}
+
+CJSON_VERSION=1.7.15-1+deb12u4
+CJSON_C_SHA256=5c5ab83a24eecfebc25b6aa4d47dbdb5f23d1baec92de75fec5f0528dbe255a7
+CJSON_H_SHA256=c25b54ebc98e814eb7b3eeaf12ce899806f87ff5a275b20a3b77dbb3968e5d0b
+DEPS=$ROOT/.deps
+OUT=$ROOT/build
+
+say() { printf 'build.sh: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# --- toolchain -------------------------------------------------------------
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian packages: $*"
+    if [ ! -f "$DEPS/.apt-updated" ]; then
+      apt-get update -qq >&2 || die "apt-get update failed"
+      mkdir -p "$DEPS" && touch "$DEPS/.apt-updated"
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || die "apt-get install $* failed"
+  else
+    die "missing: $* — install them (sudo apt-get install $*) or set WASI_SDK_PATH to a wasi-sdk"
+  fi
+}
+
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+need_pkgs() {
+  local missing=()
+  for p in "$@"; do have_pkg "$p" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+wasm_toolchain() {
+  if [ -n "${WASI_SDK_PATH:-}" ]; then
+    [ -x "$WASI_SDK_PATH/bin/clang" ] || die "WASI_SDK_PATH=$WASI_SDK_PATH has no bin/clang"
+    WASM_CC="$WASI_SDK_PATH/bin/clang"
+    WASM_SYSROOT="--sysroot=$WASI_SDK_PATH/share/wasi-sysroot"
+  else
+    command -v dpkg-query >/dev/null || die "no WASI_SDK_PATH and not a Debian system: install wasi-sdk and set WASI_SDK_PATH"
+    need_pkgs clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
+    WASM_CC=clang-14
+    WASM_SYSROOT=""
+  fi
+}
+
+# --- cJSON -----------------------------------------------------------------
+check_sums() {
+  echo "$CJSON_C_SHA256  $1/cJSON.c" | sha256sum -c --quiet - >/dev/null 2>&1 &&
+  echo "$CJSON_H_SHA256  $1/cJSON.h" | sha256sum -c --quiet - >/dev/null 2>&1
+}
+
+fetch_cjson() {
+  if [ -n "${CJSON_DIR:-}" ]; then
+    check_sums "$CJSON_DIR" || die "CJSON_DIR=$CJSON_DIR: cJSON.c/cJSON.h do not match the pinned sha256 ($CJSON_VERSION)"
+    CJSON=$CJSON_DIR
+    return
+  fi
+  CJSON=$DEPS/cjson
+  if [ -f "$CJSON/cJSON.c" ] && check_sums "$CJSON"; then return; fi
+  command -v apt-get >/dev/null || die "cannot fetch cJSON without apt-get: set CJSON_DIR to cJSON $CJSON_VERSION sources"
+  have_pkg dpkg-dev || apt_install dpkg-dev
+  say "fetching cJSON $CJSON_VERSION (Debian source package)"
+  local apt=$DEPS/apt work=$DEPS/cjson-src
+  rm -rf "$apt" "$work"
+  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$work"
+  cat > "$apt/sources.list" <<SRC
+deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
+deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bookworm-security main
+SRC
+  local opts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o Dir::Etc::sourceparts=/nonexistent
+              -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o Debug::NoLocking=1
+              -o APT::Sandbox::User=root)
+  apt-get "${opts[@]}" update -qq >&2 || die "apt-get update (deb-src) failed"
+  (cd "$work" && apt-get "${opts[@]}" source --download-only "cjson=$CJSON_VERSION" >&2) ||
+    die "could not download the cjson $CJSON_VERSION source package"
+  (cd "$work" && dpkg-source -x "cjson_${CJSON_VERSION}.dsc" src >/dev/null) || die "dpkg-source failed"
+  mkdir -p "$CJSON"
+  cp "$work/src/cJSON.c" "$work/src/cJSON.h" "$CJSON/"
+  rm -rf "$work" "$apt"
+  check_sums "$CJSON" || { rm -rf "$CJSON"; die "cJSON checksum mismatch: refusing to build"; }
+}
+
+SRCS=(wasm/src/*.c wasm/demo/*.c)
+CFLAGS_COMMON=(-std=c11 -Wall -Wextra -Wno-unused-parameter -Iwasm/include -Iwasm/src)
+
+build_wasm() {
+  wasm_toolchain
+  mkdir -p "$OUT"
+  # cJSON's own nesting limit stays at its default; the engine enforces SPEC's
+  # 64 levels itself so that it can answer with a validation error.
+  "$WASM_CC" $WASM_SYSROOT --target=wasm32-wasi -mexec-model=reactor -Os -flto \
+    "${CFLAGS_COMMON[@]}" -I"$CJSON" -DAB_WASM=1 \
+    -Wl,--stack-first -Wl,-z,stack-size=1048576 \
+    -Wl,--initial-memory=4194304 -Wl,--max-memory=67108864 \
+    -Wl,--allow-undefined-file=wasm/src/host.imports \
+    -Wl,--strip-all -Wl,--gc-sections \
+    -o "$OUT/engine.wasm" "${SRCS[@]}" "$CJSON/cJSON.c"
+  say "built $OUT/engine.wasm ($(stat -c %s "$OUT/engine.wasm") bytes)"
+  node scripts/gen-types.mjs >&2
+}
+
+build_native() {
+  need_pkgs libsqlite3-dev libcmocka-dev
+  command -v cc >/dev/null || apt_install gcc
+  mkdir -p "$OUT/native"
+  local san=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  cc -g -O1 "${san[@]}" "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native \
+    -o "$OUT/native/engine_tests" "${SRCS[@]}" tests/native/*.c "$CJSON/cJSON.c" \
+    -lsqlite3 -lcmocka -lm
+  say "built $OUT/native/engine_tests"
+}
+
+fetch_cjson
+case "$MODE" in
+  wasm) build_wasm ;;
+  native) build_native ;;
+  all) build_wasm; build_native ;;
+  deps) wasm_toolchain ;;
+  *) die "unknown target '$MODE' (wasm | native | all | deps)" ;;
+esac

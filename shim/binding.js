@@ -1,0 +1,2 @@
+export class AblaufError extends Error {}
+export class Ablauf {}

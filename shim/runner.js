@@ -1,0 +1,103 @@
+// runner.js — the WorkflowRunner Durable Object. Each instance of a workflow
+// lives in the object named by its id; index shards are objects named
+// "__index:N". Every event is forwarded to the C engine; this class only
+// moves bytes, commits, and applies what the engine asked for.
+import { DurableObject } from 'cloudflare:workers';
+import * as engine from './engine.js';
+import { describe, internalError, readBody, toResponse } from './http.js';
+
+export class WorkflowRunner extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    // Answered by the runtime without waking the object (SPEC §6).
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
+  }
+
+  host() {
+    return engine.makeHost({ sql: this.ctx.storage.sql, sockets: () => this.ctx.getWebSockets() });
+  }
+
+  // Marks the event as begun and commits that before anything runs, so an
+  // event that dies is noticed by the next one (docs/retries-and-crashes.md).
+  async beginEvent() {
+    const gen = engine.begin(this.host());
+    if (gen) await this.ctx.storage.sync();
+    return gen;
+  }
+
+  // Applies what the engine queued: the alarm and the listing-index writes.
+  async apply(h) {
+    if (h.alarm !== undefined) {
+      if (h.alarm < 0) await this.ctx.storage.deleteAlarm();
+      else await this.ctx.storage.setAlarm(h.alarm);
+    }
+    const ns = this.env.WORKFLOW_RUNNER;
+    await Promise.all(h.indexPuts.map(async ([shard, entry]) => {
+      try {
+        const res = await ns.get(ns.idFromName(shard)).fetch('https://index/__index/put', {
+          method: 'POST', body: entry, headers: { 'content-type': 'application/json' },
+        });
+        if (!res.ok) console.error(`[ablauf] index ${shard}: ${res.status} ${await res.text()}`);
+      } catch (err) {
+        console.error(`[ablauf] index ${shard}: ${err}`);
+      }
+    }));
+  }
+
+  // After a trap: a fresh engine schedules the recovery pass (the alarm).
+  async recover() {
+    const h = this.host();
+    try { engine.recover(h); } catch (err) { console.error(`[ablauf] recover: ${err}`); }
+    await this.apply(h);
+  }
+
+  async fetch(request) {
+    const { body, tooLarge } = await readBody(request);
+    try {
+      const gen = request.method === 'GET' ? 0 : await this.beginEvent();
+      const h = this.host();
+      const out = engine.fetchObject(h, describe(request, this.env, tooLarge, { gen }), body);
+      await this.apply(h);
+      if (out.meta.websocket) return this.accept(out.meta.websocket);
+      return toResponse(out);
+    } catch (err) {
+      if (!(err instanceof engine.EngineTrap)) throw err;
+      console.error(`[ablauf] ${err.message}`);
+      await this.recover();
+      return internalError('The workflow engine crashed while handling this request; it has been restarted');
+    }
+  }
+
+  accept({ frames, close, reason }) {
+    const [client, server] = Object.values(new WebSocketPair());
+    this.ctx.acceptWebSocket(server);
+    for (const f of frames) server.send(f);
+    if (close) server.close(close, reason || '');
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  async alarm() {
+    try {
+      const gen = await this.beginEvent();
+      const h = this.host();
+      engine.alarm(h, gen);
+      await this.apply(h);
+    } catch (err) {
+      if (!(err instanceof engine.EngineTrap)) throw err;
+      console.error(`[ablauf] ${err.message}`);
+      await this.recover();
+    }
+  }
+
+  webSocketMessage() {
+    // Clients have nothing to say besides "ping", which never reaches us.
+  }
+
+  webSocketClose(ws, code) {
+    try { ws.close(engine.wsCloseCode(code), 'closing'); } catch { /* already closed */ }
+  }
+
+  webSocketError(ws) {
+    try { ws.close(1011, 'websocket error'); } catch { /* already closed */ }
+  }
+}

@@ -1,0 +1,16 @@
+/* registry.c — the workflows this deployment serves. An application lists its
+ * own here; the engine looks types up in this table and nowhere else. */
+#include "ablauf.h"
+
+extern const ab_workflow wf_echo, wf_test, wf_multi_step, wf_failing_step, wf_backoff_config,
+    wf_non_retriable, wf_duplicate_step, wf_multi_event, wf_replay_counter, wf_sleep_until,
+    wf_size_limit, wf_size_limit_retry, wf_sse_test, wf_live_progress, wf_crash_once,
+    wf_no_schema, wf_benchmark;
+
+const ab_workflow *const ab_registry[] = {
+    &wf_echo,          &wf_test,           &wf_multi_step,     &wf_failing_step,
+    &wf_backoff_config, &wf_non_retriable,  &wf_duplicate_step, &wf_multi_event,
+    &wf_replay_counter, &wf_sleep_until,    &wf_size_limit,     &wf_size_limit_retry,
+    &wf_sse_test,       &wf_live_progress,  &wf_crash_once,     &wf_no_schema,
+    &wf_benchmark,      NULL,
+};

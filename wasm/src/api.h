@@ -1,0 +1,31 @@
+/* api.h — the requests a Durable Object answers: one workflow instance's
+ * routes (SPEC §2, §6, §7) and, on index shards, the listing index.
+ *
+ * Bodies are validated here, before anything is stored: a rejected request
+ * writes nothing. */
+#ifndef AB_API_H
+#define AB_API_H
+
+#include <stdint.h>
+
+#include "http.h"
+
+/* gen is this event's crash-detection generation from eng_begin (0 if the
+ * host did not begin one). */
+void api_handle(const http_request *req, int64_t gen, http_response *res);
+
+/* The alarm: runs the due timers. */
+void api_alarm(int64_t gen);
+
+/* After the wasm trapped: make sure the instance gets a recovery pass. */
+void api_recover(void);
+
+/* The close code to answer a client's close with (1005/1006 -> 1000). */
+int api_ws_close_code(int code);
+
+/* Parses a request body as JSON: empty -> *out = NULL and returns ERR_NONE
+ * only if allow_empty. Returns VALIDATION_ERROR (malformed, too deep) or
+ * PAYLOAD_TOO_LARGE with *why set. */
+err_code api_parse_body(const http_request *req, int allow_empty, cJSON **out, const char **why);
+
+#endif

@@ -1,0 +1,255 @@
+/* edge.c — see edge.h. */
+#include "edge.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ablauf.h"
+#include "api.h"
+#include "eng.h"
+#include "lim.h"
+#include "route.h"
+#include "sb.h"
+
+#define LIST_DEFAULT 100
+#define LIST_MAX 1000
+
+/* Is origin one of the comma-separated allowed origins ("*" allows all)? */
+static int origin_allowed(const char *list, const char *origin) {
+    if (list == NULL || origin == NULL) return 0;
+    size_t olen = strlen(origin);
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',') p++;
+        const char *end = p;
+        while (*end && *end != ',') end++;
+        const char *e = end;
+        while (e > p && e[-1] == ' ') e--;
+        size_t n = (size_t)(e - p);
+        if ((n == 1 && *p == '*') || (n == olen && n > 0 && memcmp(p, origin, n) == 0)) return 1;
+        p = end;
+    }
+    return 0;
+}
+
+static void cors(const http_request *req, http_response *res) {
+    const char *origin = http_header(req, "origin");
+    if (!origin_allowed(req->cors, origin)) return;
+    http_set_header(res, "access-control-allow-origin", origin);
+    http_set_header(res, "vary", "Origin");
+    http_set_header(res, "access-control-allow-methods", "GET, POST, OPTIONS");
+    http_set_header(res, "access-control-allow-headers", "authorization, content-type");
+    http_set_header(res, "access-control-max-age", "86400");
+}
+
+/* Bearer token from the header, or ?access_token= on WebSocket routes. */
+static int authorized(const http_request *req, int ws) {
+    if (req->token == NULL || req->token[0] == '\0') return 1;
+    const char *given = NULL;
+    const char *auth = http_header(req, "authorization");
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0) given = auth + 7;
+    if (given == NULL && ws) given = http_query(req, "access_token", NULL);
+    if (given == NULL) given = "";
+    return lim_secure_equal(given, strlen(given), req->token, strlen(req->token));
+}
+
+static cJSON *schema_or_any(const char *text) {
+    cJSON *s = text ? cJSON_Parse(text) : cJSON_CreateObject();
+    return s ? s : cJSON_CreateObject();
+}
+
+static cJSON *messages_json(const ab_message_def *defs) {
+    cJSON *o = cJSON_CreateObject();
+    for (; o && defs && defs->name; defs++) cJSON_AddItemToObject(o, defs->name, schema_or_any(defs->schema));
+    return o;
+}
+
+cJSON *edge_types_json(void) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON *types = cJSON_AddArrayToObject(root, "types");
+    if (types == NULL) return NULL;
+    for (const ab_workflow *const *w = ab_registry; *w; w++) {
+        cJSON *t = cJSON_CreateObject();
+        if (t == NULL || !cJSON_AddStringToObject(t, "type", (*w)->type) ||
+            !cJSON_AddItemToObject(t, "input", schema_or_any((*w)->input_schema)) ||
+            !cJSON_AddItemToObject(t, "events", messages_json((*w)->events)) ||
+            !cJSON_AddItemToObject(t, "updates", messages_json((*w)->updates)) ||
+            !cJSON_AddItemToArray(types, t))
+            return NULL;
+    }
+    return root;
+}
+
+static void forward(http_response *res, const char *object, const char *create_id) {
+    res->meta = cJSON_CreateObject();
+    if (res->meta == NULL || !cJSON_AddStringToObject(res->meta, "forward", object))
+        return http_oom(res);
+    if (create_id) http_set_header(res, "x-ablauf-id", create_id);
+    /* The host keeps the request's own headers; these are added to it. */
+    cJSON *h = cJSON_DetachItemFromObject(res->meta, "headers");
+    if (h) cJSON_AddItemToObject(res->meta, "requestHeaders", h);
+}
+
+static const char *const statuses[] = {"running", "sleeping", "waiting", "paused",
+                                       "completed", "errored", "terminated", NULL};
+
+/* Validates the list query; fills the shard query path. */
+static void list(const http_request *req, http_response *res) {
+    int bad = 0;
+    const char *type = http_query(req, "type", &bad);
+    const char *status = http_query(req, "status", &bad);
+    const char *limit = http_query(req, "limit", &bad);
+    const char *cursor = http_query(req, "cursor", &bad);
+    if (bad) return http_error(res, ERR_VALIDATION_ERROR, "Malformed query string", NULL);
+    long n = LIST_DEFAULT;
+    if (limit) {
+        char *end;
+        n = strtol(limit, &end, 10);
+        if (*limit == '\0' || *end != '\0' || n < 1 || n > LIST_MAX)
+            return http_error(res, ERR_VALIDATION_ERROR, "limit must be an integer from 1 to 1000", NULL);
+    }
+    if (status) {
+        int ok = 0;
+        for (int i = 0; statuses[i]; i++) ok |= strcmp(status, statuses[i]) == 0;
+        if (!ok) return http_error(res, ERR_VALIDATION_ERROR, str_printf("Unknown status \"%s\"", status), NULL);
+    }
+    sb path;
+    sb_init(&path);
+    sb_printf(&path, "/__index/list?limit=%ld", n + 1);
+    if (cursor) {
+        /* cursor = "<updatedAt>~<id>", from a previous page */
+        const char *tilde = strchr(cursor, '~');
+        char *end;
+        double at = strtod(cursor, &end);
+        if (tilde == NULL || end != tilde || !lim_valid_id(tilde + 1))
+            return http_error(res, ERR_VALIDATION_ERROR, "Malformed cursor", NULL);
+        sb_printf(&path, "&cursorAt=%.0f&cursorId=%s", at, tilde + 1);
+    }
+    /* type and status are plain words or validated above; encode type anyway */
+    if (type) {
+        sb_puts(&path, "&type=");
+        for (const unsigned char *p = (const unsigned char *)type; *p; p++) {
+            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                *p == '-' || *p == '_' || *p == '.')
+                sb_append(&path, (const char *)p, 1);
+            else
+                sb_printf(&path, "%%%02X", *p);
+        }
+    }
+    if (status) sb_printf(&path, "&status=%s", status);
+    char *p = sb_str(&path);
+    res->meta = cJSON_CreateObject();
+    cJSON *names = cJSON_AddArrayToObject(res->meta, "fanout");
+    if (p == NULL || names == NULL || !cJSON_AddStringToObject(res->meta, "path", p)) return http_oom(res);
+    for (int i = 0; i < ENG_INDEX_SHARDS; i++)
+        cJSON_AddItemToArray(names, cJSON_CreateString(str_printf("__index:%d", i)));
+}
+
+static int by_recent(const void *a, const void *b) {
+    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    double ux = cJSON_GetArrayItem(x, 4)->valuedouble, uy = cJSON_GetArrayItem(y, 4)->valuedouble;
+    if (ux != uy) return ux > uy ? -1 : 1;
+    return -strcmp(cJSON_GetArrayItem(x, 0)->valuestring, cJSON_GetArrayItem(y, 0)->valuestring);
+}
+
+void edge_merge(const http_request *req, const char *bodies, size_t len, http_response *res) {
+    int bad = 0;
+    const char *limit = http_query(req, "limit", &bad);
+    long n = limit ? strtol(limit, NULL, 10) : LIST_DEFAULT;
+    if (n < 1 || n > LIST_MAX) n = LIST_DEFAULT;
+    cJSON *shards = cJSON_ParseWithLength(bodies, len);
+    if (!cJSON_IsArray(shards)) return http_error(res, ERR_INTERNAL_ERROR, "Malformed index response", NULL);
+    int total = 0;
+    for (cJSON *s = shards->child; s; s = s->next) total += cJSON_GetArraySize(s);
+    cJSON **rows = (cJSON **)cJSON_malloc(sizeof *rows * (size_t)(total + 1));
+    if (rows == NULL) return http_oom(res);
+    int k = 0;
+    for (cJSON *s = shards->child; s; s = s->next)
+        for (cJSON *r = cJSON_IsArray(s) ? s->child : NULL; r; r = r->next)
+            if (cJSON_GetArraySize(r) == 5 && cJSON_IsString(cJSON_GetArrayItem(r, 0))) rows[k++] = r;
+    qsort(rows, (size_t)k, sizeof *rows, by_recent);
+    cJSON *out = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(out, "workflows");
+    if (list == NULL) return http_oom(res);
+    int shown = k < n ? k : (int)n;
+    for (int i = 0; i < shown; i++) {
+        cJSON *r = rows[i], *e = cJSON_CreateObject();
+        if (e == NULL || !cJSON_AddStringToObject(e, "id", cJSON_GetArrayItem(r, 0)->valuestring) ||
+            !cJSON_AddStringToObject(e, "type", cJSON_GetArrayItem(r, 1)->valuestring) ||
+            !cJSON_AddStringToObject(e, "status", cJSON_GetArrayItem(r, 2)->valuestring) ||
+            !cJSON_AddNumberToObject(e, "createdAt", cJSON_GetArrayItem(r, 3)->valuedouble) ||
+            !cJSON_AddNumberToObject(e, "updatedAt", cJSON_GetArrayItem(r, 4)->valuedouble) ||
+            !cJSON_AddItemToArray(list, e))
+            return http_oom(res);
+    }
+    if (k > n) {
+        cJSON *last = rows[n - 1];
+        char *cur = str_printf("%.0f~%s", cJSON_GetArrayItem(last, 4)->valuedouble,
+                               cJSON_GetArrayItem(last, 0)->valuestring);
+        if (cur == NULL || !cJSON_AddStringToObject(out, "nextCursor", cur)) return http_oom(res);
+    } else {
+        cJSON_AddNullToObject(out, "nextCursor");
+    }
+    http_json_value(res, 200, out);
+}
+
+void edge_handle(const http_request *req, http_response *res) {
+    route_match m;
+    const char *why;
+    if (strcmp(req->method, "OPTIONS") == 0 && strncmp(req->path, "/__ablauf", 9) == 0 &&
+        (req->path[9] == '\0' || req->path[9] == '/')) {
+        res->status = 204;
+        res->body = "";
+        res->body_len = 0;
+        cors(req, res);
+        return;
+    }
+    err_code e = route_parse(req, 0, &m, &why);
+    if (e == ERR_NONE && (m.id == R_DASHBOARD || m.id == R_CLIENT_JS)) {
+        /* Static files carry no data; the page asks for the token itself. */
+        res->status = 200;
+        res->meta = cJSON_CreateObject();
+        if (res->meta) cJSON_AddStringToObject(res->meta, "asset", m.id == R_DASHBOARD ? "dashboard" : "client");
+        return;
+    }
+    if (e == ERR_RESOURCE_NOT_FOUND && strncmp(req->path, "/__ablauf", 9) != 0) {
+        http_error(res, e, "Not found", NULL);
+        return;
+    }
+    if (!authorized(req, m.id == R_WS)) {
+        http_error(res, ERR_UNAUTHORIZED, "Missing or invalid bearer token", NULL);
+    } else if (e != ERR_NONE) {
+        http_error(res, e, why ? why : e == ERR_METHOD_NOT_ALLOWED ? "Method not allowed" : "Not found", NULL);
+    } else if (req->body_too_large || req->body_len > LIM_BODY_MAX) {
+        http_error(res, ERR_PAYLOAD_TOO_LARGE, "Request body exceeds 1 MiB", NULL);
+    } else if (m.id == R_TYPES) {
+        cJSON *t = edge_types_json();
+        if (t == NULL) http_oom(res);
+        else http_json_value(res, 200, t);
+    } else if (m.id == R_LIST) {
+        list(req, res);
+    } else if (m.id == R_CREATE) {
+        /* The instance's object is named by its id, so the id is needed here:
+         * read it (or make one) and let the object validate the rest. */
+        cJSON *body;
+        e = api_parse_body(req, 0, &body, &why);
+        if (e != ERR_NONE) return http_error(res, e, why, NULL), cors(req, res);
+        const cJSON *jid = cJSON_GetObjectItemCaseSensitive(body, "id");
+        const char *id = cJSON_IsString(jid) ? jid->valuestring : NULL;
+        if (!cJSON_IsObject(body)) {
+            http_error(res, ERR_VALIDATION_ERROR, "Request body must be a JSON object", NULL);
+        } else if (jid && !cJSON_IsNull(jid) && (!id || !lim_valid_id(id))) {
+            cJSON *issues = cJSON_CreateArray(), *d = cJSON_CreateObject();
+            http_issue(issues, "id", "must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -, not starting with __");
+            cJSON_AddItemToObject(d, "issues", issues);
+            http_error(res, ERR_VALIDATION_ERROR, "Invalid create request", d);
+        } else {
+            const char *gen = id ? NULL : lim_uuid();
+            forward(res, id ? id : gen, gen);
+        }
+    } else {
+        forward(res, m.instance, NULL);
+    }
+    cors(req, res);
+}

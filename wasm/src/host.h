@@ -1,0 +1,64 @@
+/* host.h — every function the engine imports from its host.
+ *
+ * This is the whole boundary from C's side; shim/host.js implements it inside
+ * a Durable Object and tests/native/host_native.c implements it over Debian's
+ * sqlite3 for the native tests. Strings cross as (pointer, length) in linear
+ * memory and are not NUL-terminated on the way out. All imports are
+ * synchronous: whatever is asynchronous on the host (setting the alarm,
+ * writing the listing index) is queued there and awaited after the export
+ * returns.
+ *
+ * Ownership: pointers passed to the host are borrowed for the call only.
+ */
+#ifndef AB_HOST_H
+#define AB_HOST_H
+
+#include <stdint.h>
+
+#ifdef AB_WASM
+#define AB_IMPORT(name) __attribute__((import_module("ablauf"), import_name(name)))
+#else
+#define AB_IMPORT(name)
+#endif
+
+/* Runs one SQL statement with params (a JSON array of strings, numbers and
+ * nulls) on the object's SQLite database. Returns n >= 0: the rows as a JSON
+ * array of arrays, n bytes long, waiting to be copied out by host_take();
+ * or -n - 1: the statement failed and an n-byte message waits instead. */
+AB_IMPORT("sql_exec")
+int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int32_t params_len);
+
+/* Copies the pending result of the last host_sql_exec into dst. */
+AB_IMPORT("take")
+void host_take(char *dst);
+
+/* Wall clock, epoch milliseconds. */
+AB_IMPORT("now")
+double host_now(void);
+
+/* Cryptographically random bytes (for generated ids). */
+AB_IMPORT("random")
+void host_random(uint8_t *dst, int32_t len);
+
+/* One log line (level 0 debug .. 3 error). */
+AB_IMPORT("log")
+void host_log(int32_t level, const char *msg, int32_t len);
+
+/* Sets the object's single alarm to epoch ms `at`, or deletes it if at < 0. */
+AB_IMPORT("set_alarm")
+void host_set_alarm(double at);
+
+/* Sends a text frame to every WebSocket this object has accepted. */
+AB_IMPORT("ws_send_all")
+void host_ws_send_all(const char *msg, int32_t len);
+
+/* Closes every WebSocket this object has accepted. */
+AB_IMPORT("ws_close_all")
+void host_ws_close_all(int32_t code, const char *reason, int32_t len);
+
+/* Queues an upsert of entry (IndexEntry JSON) into the listing index object
+ * named shard; the host delivers it after the export returns. */
+AB_IMPORT("index_put")
+void host_index_put(const char *shard, int32_t shard_len, const char *entry, int32_t entry_len);
+
+#endif

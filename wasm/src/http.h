@@ -1,0 +1,84 @@
+/* http.h — requests and responses as the engine sees them, and the error
+ * catalog of SPEC §5.
+ *
+ * The host hands every request over as a small JSON description (method,
+ * path, query, the few headers the engine reads, configuration) plus the raw
+ * body; the engine answers with a JSON description (status, headers, and for
+ * the host to act on: a WebSocket to accept, an object to forward to) plus a
+ * body. Both live in the call arena.
+ */
+#ifndef AB_HTTP_H
+#define AB_HTTP_H
+
+#include <stddef.h>
+
+#include "cJSON.h"
+
+typedef struct http_request {
+    const char *method;
+    const char *path;    /* raw (still percent-encoded), without the query */
+    const char *query;   /* raw query string without '?', "" if none */
+    const cJSON *headers; /* object, lower-case names */
+    const char *body;
+    size_t body_len;
+    int body_too_large;  /* the host saw more than LIM_BODY_MAX bytes */
+    /* configuration (wrangler vars) */
+    const char *token;   /* ABLAUF_API_TOKEN or NULL */
+    const char *cors;    /* ABLAUF_CORS_ORIGINS or NULL */
+    int hooks;           /* ABLAUF_TEST_HOOKS == "1" */
+} http_request;
+
+typedef struct http_response {
+    int status;
+    cJSON *meta;  /* extra fields for the host: headers, websocket, forward, ... */
+    const char *body;
+    size_t body_len;
+} http_response;
+
+/* Error codes of SPEC §5. */
+typedef enum err_code {
+    ERR_NONE = 0,
+    ERR_WORKFLOW_NOT_FOUND,
+    ERR_WORKFLOW_ALREADY_EXISTS,
+    ERR_WORKFLOW_TYPE_UNKNOWN,
+    ERR_VALIDATION_ERROR,
+    ERR_EVENT_INVALID,
+    ERR_WORKFLOW_NOT_RUNNING,
+    ERR_STEP_FAILED,
+    ERR_STEP_RETRY_EXHAUSTED,
+    ERR_EVENT_TIMEOUT,
+    ERR_UPDATE_TIMEOUT,
+    ERR_RESOURCE_NOT_FOUND,
+    ERR_METHOD_NOT_ALLOWED,
+    ERR_UNAUTHORIZED,
+    ERR_PAYLOAD_TOO_LARGE,
+    ERR_INTERNAL_ERROR
+} err_code;
+
+const char *err_name(err_code code);
+int err_status(err_code code);
+/* "api" | "engine" | "step" | "validation" */
+const char *err_source(err_code code);
+err_code err_from_name(const char *name);
+
+/* Reads a header (lower-case name); NULL if absent. */
+const char *http_header(const http_request *req, const char *name);
+
+/* Reads a query parameter, percent-decoded; NULL if absent. *bad is set when
+ * present but undecodable. */
+const char *http_query(const http_request *req, const char *name, int *bad);
+
+/* Responses. body is taken as is (arena). */
+void http_json(http_response *res, int status, const char *body);
+/* Serializes v (cJSON) as the body; 500 on allocation failure. */
+void http_json_value(http_response *res, int status, const cJSON *v);
+void http_error(http_response *res, err_code code, const char *message, cJSON *details);
+/* Adds a response header for the host to set. */
+void http_set_header(http_response *res, const char *name, const char *value);
+/* Marks the response as out of memory (500) — the last resort path. */
+void http_oom(http_response *res);
+
+/* A validation issue {"path": [...], "message"} appended to issues. */
+void http_issue(cJSON *issues, const char *path0, const char *message);
+
+#endif

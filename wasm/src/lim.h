@@ -1,0 +1,48 @@
+/* lim.h — the identifiers, units and limits of SPEC §3 and §8, as pure
+ * functions (no I/O, no allocation except where a result is returned). */
+#ifndef AB_LIM_H
+#define AB_LIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cJSON.h"
+
+#define LIM_BODY_MAX (1024 * 1024)        /* request body */
+#define LIM_STEP_RESULT_MAX (1024 * 1024) /* one serialized step result */
+#define LIM_JSON_DEPTH 64                 /* nesting levels */
+#define LIM_NAME_MAX 128                  /* ids, step/event/update names */
+#define LIM_DEFAULT_RESULT_LIMIT ((int64_t)64 * 1024 * 1024)
+
+/* "<int>(ms|s|m|h|d)" -> milliseconds. Returns 0 on success, -1 if malformed
+ * or out of range. */
+int lim_parse_duration(const char *s, int64_t *ms);
+
+/* "<int>(b|kb|mb|gb)" (binary units) -> bytes. 0 or -1 as above. */
+int lim_parse_size(const char *s, int64_t *bytes);
+
+/* Instance id: 1..128 bytes of [A-Za-z0-9._:@-], not starting with "__". */
+int lim_valid_id(const char *s);
+
+/* Step, event and update names: 1..128 bytes of valid UTF-8 without control
+ * characters. */
+int lim_valid_name(const char *s);
+
+/* Nesting depth of a JSON value (a scalar is 1). Stops counting at limit+1. */
+int lim_json_depth(const cJSON *v, int limit);
+
+/* Percent-decodes a URL path segment into a fresh arena string; NULL if the
+ * encoding is malformed or decodes to a NUL byte. */
+char *lim_url_decode(const char *s, size_t n);
+
+/* A random RFC 4122 version-4 UUID (arena string), from host randomness. */
+char *lim_uuid(void);
+
+/* Constant-time comparison of two byte strings (the time depends only on
+ * the length of b, the secret). */
+int lim_secure_equal(const char *a, size_t alen, const char *b, size_t blen);
+
+/* 32-bit FNV-1a, for shard selection and hash tables. */
+uint32_t lim_hash(const char *s, size_t n);
+
+#endif

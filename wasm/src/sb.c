@@ -1,0 +1,108 @@
+/* sb.c — see sb.h. */
+#include "sb.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+
+void sb_init(sb *s) {
+    s->buf = NULL;
+    s->len = s->cap = 0;
+    s->oom = 0;
+}
+
+static int sb_reserve(sb *s, size_t extra) {
+    if (s->oom) return 0;
+    if (s->len + extra + 1 <= s->cap) return 1;
+    size_t cap = s->cap ? s->cap : 64;
+    while (cap < s->len + extra + 1) cap *= 2;
+    char *p = arena_realloc(s->buf, s->cap, cap);
+    if (p == NULL) {
+        s->oom = 1;
+        return 0;
+    }
+    s->buf = p;
+    s->cap = cap;
+    return 1;
+}
+
+void sb_append(sb *s, const char *data, size_t n) {
+    if (!sb_reserve(s, n)) return;
+    memcpy(s->buf + s->len, data, n);
+    s->len += n;
+    s->buf[s->len] = '\0';
+}
+
+void sb_puts(sb *s, const char *str) { sb_append(s, str, strlen(str)); }
+
+void sb_vprintf(sb *s, const char *fmt, va_list ap) {
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0 || !sb_reserve(s, (size_t)n)) return;
+    vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+    s->len += (size_t)n;
+}
+
+void sb_printf(sb *s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(s, fmt, ap);
+    va_end(ap);
+}
+
+void sb_json_string(sb *s, const char *str) {
+    static const char hex[] = "0123456789abcdef";
+    sb_append(s, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+        switch (*p) {
+        case '"': sb_append(s, "\\\"", 2); break;
+        case '\\': sb_append(s, "\\\\", 2); break;
+        case '\n': sb_append(s, "\\n", 2); break;
+        case '\r': sb_append(s, "\\r", 2); break;
+        case '\t': sb_append(s, "\\t", 2); break;
+        default:
+            if (*p < 0x20) {
+                char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+                sb_append(s, esc, 6);
+            } else {
+                sb_append(s, (const char *)p, 1);
+            }
+        }
+    }
+    sb_append(s, "\"", 1);
+}
+
+char *sb_str(sb *s) {
+    if (s->oom) return NULL;
+    if (s->buf == NULL && !sb_reserve(s, 0)) return NULL;
+    s->buf[s->len] = '\0';
+    return s->buf;
+}
+
+char *str_vprintf(const char *fmt, va_list ap) {
+    sb s;
+    sb_init(&s);
+    sb_vprintf(&s, fmt, ap);
+    return sb_str(&s);
+}
+
+char *str_printf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *r = str_vprintf(fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+char *str_ndup(const char *s, size_t n) {
+    char *p = arena_alloc(n + 1);
+    if (p == NULL) return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *str_dup(const char *s) { return s ? str_ndup(s, strlen(s)) : NULL; }

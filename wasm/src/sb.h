@@ -1,0 +1,35 @@
+/* sb.h — growable strings in the call arena.
+ *
+ * Ownership: the buffer lives in the arena; sb_str() hands out the pointer
+ * without copying. A failed allocation sets sb.oom and turns later appends
+ * into no-ops, so callers check once at the end instead of after every call.
+ */
+#ifndef AB_SB_H
+#define AB_SB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct sb {
+    char *buf;
+    size_t len, cap;
+    int oom;
+} sb;
+
+void sb_init(sb *s);
+void sb_append(sb *s, const char *data, size_t n);
+void sb_puts(sb *s, const char *str);
+void sb_printf(sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(sb *s, const char *fmt, va_list ap);
+/* Appends str as a JSON string literal, quotes included. */
+void sb_json_string(sb *s, const char *str);
+/* NUL-terminated contents, or NULL after an allocation failure. */
+char *sb_str(sb *s);
+
+/* printf into a fresh arena string; NULL on allocation failure. */
+char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *str_vprintf(const char *fmt, va_list ap);
+char *str_dup(const char *s);
+char *str_ndup(const char *s, size_t n);
+
+#endif
