@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# npm test — installs what is missing, builds, and runs every tier:
+#   1. native C unit tests of the engine (Debian sqlite3, cmocka, ASan+UBSan)
+#   2. integration tests inside workerd (vitest + @cloudflare/vitest-pool-workers)
+#   3. end-to-end tests against `wrangler dev` (ws clients, headless Chromium)
+# and ends with one line "N passed, N failed" for the whole run.
+# TIERS=native,workerd,e2e selects tiers.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TIERS=${TIERS:-native,workerd,e2e}
+mkdir -p build
+SUMMARY=build/summary.txt
+passed=0
+failed=0
+status=0
+
+note() { printf '\n=== %s ===\n' "$*"; }
+
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash build.sh all || { echo "setup: build failed"; echo "0 passed, 1 failed" | tee "$SUMMARY"; exit 1; }
+source scripts/env.sh
+
+count_vitest() { # file -> adds to passed/failed
+  local f=$1
+  if [ -f "$f" ]; then
+    local p fl
+    p=$(node -e "const r=require('$ROOT/$f');console.log(r.numPassedTests)")
+    fl=$(node -e "const r=require('$ROOT/$f');console.log(r.numFailedTests + (r.success||r.numFailedTests?0:1))")
+    passed=$((passed + p)); failed=$((failed + fl))
+  else
+    failed=$((failed + 1))
+  fi
+}
+
+if [[ ",$TIERS," == *",native,"* ]]; then
+  note "tier 1: native C unit tests (ASan+UBSan)"
+  out=build/native/output.txt
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    ./build/native/engine_tests 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$out" | awk '{s+=$4} END {print s+0}')
+  fl=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$out" | awk '{s+=$4} END {print s+0}')
+  if [ "$rc" -ne 0 ] && [ "$fl" -eq 0 ]; then fl=1; fi
+  passed=$((passed + p)); failed=$((failed + fl))
+  [ "$rc" -eq 0 ] || status=1
+fi
+
+if [[ ",$TIERS," == *",workerd,"* ]]; then
+  note "tier 2: integration tests in workerd"
+  rm -f build/vitest-workerd.json
+  npx vitest run --reporter=default --reporter=json --outputFile.json=build/vitest-workerd.json || status=1
+  count_vitest build/vitest-workerd.json
+fi
+
+if [[ ",$TIERS," == *",e2e,"* ]]; then
+  note "tier 3: end to end against wrangler dev"
+  bash scripts/ensure-chromium.sh || status=1
+  rm -f build/vitest-e2e.json
+  npx vitest run --config vitest.e2e.config.js --reporter=default --reporter=json \
+    --outputFile.json=build/vitest-e2e.json || status=1
+  count_vitest build/vitest-e2e.json
+fi
+
+[ "$failed" -eq 0 ] || status=1
+echo
+echo "$passed passed, $failed failed" | tee "$SUMMARY"
+exit $status
