@@ -54,6 +54,7 @@ for (const t of types) {
   };
   lines.push(`  ${JSON.stringify(t.type)}: {`);
   lines.push(`    input: ${schemaToTs(t.input)};`);
+  lines.push(`    result: ${schemaToTs(t.result)};`);
   lines.push(`    events: ${map(t.events)};`);
   lines.push(`    updates: ${map(t.updates)};`);
   lines.push('  };');

@@ -4,11 +4,12 @@
 #   2. integration tests inside workerd (vitest + @cloudflare/vitest-pool-workers)
 #   3. end-to-end tests against `wrangler dev` (ws clients, headless Chromium)
 # and ends with one line "N passed, N failed" for the whole run.
-# TIERS=native,workerd,e2e selects tiers.
+#   and a compile-time check of the generated TypeScript types.
+# TIERS=native,types,workerd,e2e selects tiers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${TIERS:-native,workerd,e2e}
+TIERS=${TIERS:-native,types,workerd,e2e}
 mkdir -p build
 SUMMARY=build/summary.txt
 passed=0
@@ -44,6 +45,12 @@ if [[ ",$TIERS," == *",native,"* ]]; then
   if [ "$rc" -ne 0 ] && [ "$fl" -eq 0 ]; then fl=1; fi
   passed=$((passed + p)); failed=$((failed + fl))
   [ "$rc" -eq 0 ] || status=1
+fi
+
+if [[ ",$TIERS," == *",types,"* ]]; then
+  note "generated TypeScript types (tsc over tests/types)"
+  if npx tsc -p tests/types; then passed=$((passed + 1)); echo "types: 1 passed"
+  else failed=$((failed + 1)); status=1; echo "types: 1 failed"; fi
 fi
 
 if [[ ",$TIERS," == *",workerd,"* ]]; then

@@ -1,1 +1,229 @@
-export function createAblaufClient() {}
+// client.js — a small browser/Node client for the Ablauf HTTP API (SPEC §2)
+// and its live updates over WebSockets (SPEC §6). Plain ES module, no
+// dependencies. Served by the worker at /__ablauf/client.js.
+//
+//   import { createAblaufClient } from '/__ablauf/client.js';
+//   const ablauf = createAblaufClient({ url: 'https://app.example.com', token });
+//   const wf = await ablauf.create('sse-test', { payload: { itemCount: 10 } });
+//   for await (const u of ablauf.subscribe(wf.id)) console.log(u.event, u.data);
+
+/** An error answered by the API (SPEC §5), or raised by subscribe(). */
+export class AblaufError extends Error {
+  /**
+   * @param {{code: string, message: string, status: number, source?: string, details?: any}} e
+   */
+  constructor({ code, message, status, source, details }) {
+    super(message);
+    this.name = 'AblaufError';
+    /** @type {string} */ this.code = code;
+    /** @type {number} */ this.status = status;
+    /** @type {string|undefined} */ this.source = source;
+    /** @type {any} */ this.details = details;
+  }
+}
+
+const PREFIX = '/__ablauf';
+
+/** "https://h", "https://h/", "https://h/__ablauf/" → "https://h/__ablauf". */
+function apiBase(u) {
+  const s = String(u).replace(/\/+$/, '');
+  return s.endsWith(PREFIX) ? s : s + PREFIX;
+}
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const enc = encodeURIComponent;
+
+/** Parses the JSON text of an update's `data`; a non-JSON string stays as is. */
+function parseData(data) {
+  if (typeof data !== 'string') return data;
+  try { return JSON.parse(data); } catch { return data; }
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * One WebSocket connection as a pull queue of items:
+ * `{data}` (a text frame), `{close, reason, opened}` or `{aborted: true}`.
+ */
+function connect(WS, url, signal) {
+  const queue = [];
+  let wake = null;
+  let opened = false;
+  const push = (item) => { queue.push(item); if (wake) { wake(); wake = null; } };
+  const ws = new WS(url);
+  ws.onopen = () => { opened = true; };
+  ws.onmessage = (e) => push({ data: typeof e.data === 'string' ? e.data : String(e.data) });
+  ws.onclose = (e) => push({ close: e.code, reason: e.reason, opened });
+  ws.onerror = () => {}; // a close event always follows
+  const onAbort = () => push({ aborted: true });
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    async next() {
+      while (queue.length === 0) await new Promise((r) => { wake = r; });
+      return queue.shift();
+    },
+    dispose() {
+      signal?.removeEventListener('abort', onAbort);
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      try { if (ws.readyState <= 1) ws.close(1000); } catch { /* already closing */ }
+    },
+  };
+}
+
+/**
+ * Creates a client.
+ *
+ * @param {object} options
+ * @param {string} [options.url] Base URL of the worker ("https://host" or
+ *   "https://host/__ablauf"); in a browser it defaults to the page's origin.
+ * @param {string} [options.wsUrl] Base URL for WebSockets; defaults to `url`
+ *   with http(s) replaced by ws(s).
+ * @param {string} [options.token] ABLAUF_API_TOKEN: sent as
+ *   `Authorization: Bearer` over HTTP and `?access_token=` on WebSockets.
+ * @param {Record<string,string>} [options.headers] Extra HTTP headers.
+ * @param {typeof fetch} [options.fetch] fetch implementation (default: global).
+ * @param {any} [options.WebSocket] WebSocket class (default: the global one,
+ *   or the `ws` package in Node versions without a global WebSocket).
+ * @param {{base?: number, cap?: number}} [options.backoff] Reconnect delays in
+ *   ms for subscribe(): base (default 250) doubled per failure up to cap
+ *   (default 15000), with jitter.
+ */
+export function createAblaufClient(options = {}) {
+  const origin = options.url ?? globalThis.location?.origin;
+  if (!origin) throw new TypeError('createAblaufClient: url is required');
+  const base = apiBase(origin);
+  const wsBase = apiBase(options.wsUrl ?? base.replace(/^http/i, 'ws'));
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const backoff = { base: 250, cap: 15000, ...options.backoff };
+  let WS = options.WebSocket ?? globalThis.WebSocket;
+
+  async function webSocketClass() {
+    if (!WS) WS = (await import('ws')).default; // Node < 22
+    return WS;
+  }
+
+  /** Sends one API request; resolves with the parsed JSON body. */
+  async function request(method, path, body) {
+    const headers = { accept: 'application/json', ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const init = { method, headers };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    const res = await fetchImpl(base + path, init);
+    const text = await res.text();
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+    if (!res.ok) {
+      const e = json?.error;
+      throw new AblaufError({
+        code: e?.code ?? 'INTERNAL_ERROR',
+        message: e?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`,
+        status: e?.status ?? res.status,
+        source: e?.source,
+        details: e?.details,
+      });
+    }
+    return json;
+  }
+
+  const wf = (id) => `/workflows/${enc(id)}`;
+
+  return {
+    /** Starts an instance (idempotent for the same id and type). Resolves with its Status. */
+    create: (type, { id, payload } = {}) => request('POST', '/workflows', { type, id, payload }),
+    /** Status of one instance. */
+    get: (id) => request('GET', wf(id)),
+    /** `{workflows, nextCursor}`, newest first. */
+    list: ({ type, status, limit, cursor } = {}) =>
+      request('GET', `/workflows${query({ type, status, limit, cursor })}`),
+    /** `{id, type, status, timeline}`. */
+    timeline: (id) => request('GET', `${wf(id)}/timeline`),
+    /** Delivers an event; resolves with `{delivery, status}`. */
+    sendEvent: (id, event, payload) => request('POST', `${wf(id)}/events/${enc(event)}`, payload ?? null),
+    pause: (id) => request('POST', `${wf(id)}/pause`),
+    resume: (id) => request('POST', `${wf(id)}/resume`),
+    terminate: (id) => request('POST', `${wf(id)}/terminate`),
+    /** Persisted updates with seq > after, as `{updates: [{seq, event, data, createdAt}]}`; `data` is parsed. */
+    async updates(id, { after } = {}) {
+      const body = await request('GET', `${wf(id)}/updates${query({ after })}`);
+      return { ...body, updates: body.updates.map((u) => ({ ...u, data: parseData(u.data) })) };
+    },
+    /** `{types: [{type, input, events, updates}]}`. */
+    types: () => request('GET', '/types'),
+
+    /**
+     * Live updates of one instance: an async iterator of `{event, data, seq}`
+     * (`data` parsed; `seq` only on persisted updates). It first replays the
+     * persisted updates with seq > `after`, then follows live ones; after a
+     * dropped connection it reconnects with back-off and resumes after the last
+     * seq it saw (persisted updates: no duplicates, no gaps; broadcasts sent
+     * while disconnected are missed). It ends when the instance ends (the end
+     * frame) or `signal` aborts, and throws AblaufError when the instance does
+     * not exist, is not authorized, or declares no updates (close 1008).
+     *
+     * @param {string} id
+     * @param {{signal?: AbortSignal, after?: number}} [opts]
+     * @returns {AsyncGenerator<{event: string, data: any, seq?: number}>}
+     */
+    async *subscribe(id, { signal, after = 0 } = {}) {
+      const WSClass = await webSocketClass();
+      let last = after;
+      let failures = 0;
+      while (!signal?.aborted) {
+        const q = { after: last, access_token: options.token };
+        const conn = connect(WSClass, `${wsBase}${wf(id)}/ws${query(q)}`, signal);
+        let closed;
+        try {
+          for (;;) {
+            const item = await conn.next();
+            if (item.aborted) return;
+            if (item.close !== undefined) { closed = item; break; }
+            failures = 0;
+            let frame;
+            try { frame = JSON.parse(item.data); } catch { continue; } // e.g. "pong"
+            if (frame.event === 'close' && frame.seq === undefined && typeof frame.data === 'object') return;
+            if (typeof frame.seq === 'number') {
+              if (frame.seq <= last) continue; // already seen before a reconnect
+              last = frame.seq;
+            }
+            const out = { event: frame.event, data: parseData(frame.data) };
+            if (frame.seq !== undefined) out.seq = frame.seq;
+            yield out;
+          }
+        } finally {
+          conn.dispose();
+        }
+        if (closed.close === 1008) {
+          throw new AblaufError({
+            code: 'VALIDATION_ERROR', status: 400, source: 'api', details: { closeCode: 1008, reason: closed.reason },
+            message: `Workflow "${id}" has no live updates: ${closed.reason || 'policy violation'}`,
+          });
+        }
+        if (!closed.opened) {
+          // The handshake failed: a 404/401 is final, anything else is retried.
+          try { await request('GET', wf(id)); } catch (err) {
+            if (err instanceof AblaufError && err.status >= 400 && err.status < 500) throw err;
+          }
+        }
+        const delay = Math.min(backoff.cap, backoff.base * 2 ** failures);
+        failures++;
+        await sleep(delay / 2 + Math.random() * (delay / 2), signal);
+      }
+    },
+  };
+}

@@ -49,6 +49,7 @@ static ab_rc echo_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 const ab_workflow wf_echo = {
     .type = "echo",
+    .result_schema = "{\"type\":\"object\",\"required\":[\"original\",\"echoed\"],\"properties\":{\"original\":{\"type\":\"string\"},\"echoed\":{\"type\":\"string\"}}}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"message\"],"
                     "\"properties\":{\"message\":{\"type\":\"string\"}}}",
     .run = echo_run,
@@ -80,6 +81,7 @@ static const ab_event_def test_events[] = {
 
 const ab_workflow wf_test = {
     .type = "test",
+    .result_schema = "{\"type\":\"object\",\"required\":[\"message\",\"greeting\"],\"properties\":{\"message\":{\"type\":\"string\"},\"greeting\":{\"type\":\"string\"}}}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"name\"],"
                     "\"properties\":{\"name\":{\"type\":\"string\"}}}",
     .events = test_events,
@@ -114,6 +116,7 @@ static ab_rc multi_step_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 const ab_workflow wf_multi_step = {
     .type = "multi-step",
+    .result_schema = "{\"type\":\"object\",\"required\":[\"a\",\"b\",\"c\",\"d\"],\"properties\":{\"a\":{\"type\":\"number\"},\"b\":{\"type\":\"number\"},\"c\":{\"type\":\"number\"},\"d\":{\"type\":\"string\"}}}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"value\"],"
                     "\"properties\":{\"value\":{\"type\":\"number\"}}}",
     .run = multi_step_run,
@@ -137,6 +140,7 @@ static ab_rc failing_step_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 const ab_workflow wf_failing_step = {
     .type = "failing-step",
+    .result_schema = "{\"const\":\"recovered\"}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"failCount\"],"
                     "\"properties\":{\"failCount\":{\"type\":\"integer\",\"minimum\":0}}}",
     .retry = {.limit = 3, .delay = "500ms", .backoff = "exponential"},
@@ -152,6 +156,7 @@ static ab_rc backoff_config_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 const ab_workflow wf_backoff_config = {
     .type = "backoff-config",
+    .result_schema = "{\"const\":\"ok\"}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"failCount\",\"strategy\"],"
                     "\"properties\":{\"failCount\":{\"type\":\"integer\",\"minimum\":0},"
                     "\"strategy\":{\"enum\":[\"fixed\",\"linear\",\"exponential\"]}}}",
@@ -169,6 +174,7 @@ static ab_rc non_retriable_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 const ab_workflow wf_non_retriable = {
     .type = "non-retriable",
+    .result_schema = "{\"const\":\"success\"}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"shouldFail\"],"
                     "\"properties\":{\"shouldFail\":{\"type\":\"boolean\"}}}",
     .retry = {.limit = 5},
@@ -245,6 +251,7 @@ static const ab_event_def replay_counter_events[] = {{"continue", "{\"type\":\"o
 
 const ab_workflow wf_replay_counter = {
     .type = "replay-counter",
+    .result_schema = "{\"type\":\"object\",\"properties\":{\"result1\":{\"type\":\"string\"},\"result2\":{\"type\":\"string\"},\"result3\":{\"type\":\"string\"}}}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"id\"],"
                     "\"properties\":{\"id\":{\"type\":\"string\"}}}",
     .events = replay_counter_events,
@@ -264,6 +271,7 @@ static ab_rc sleep_until_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 const ab_workflow wf_sleep_until = {
     .type = "sleep-until-test",
+    .result_schema = "{\"type\":\"object\",\"properties\":{\"before\":{\"type\":\"string\"},\"after\":{\"type\":\"string\"}}}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"wakeAt\"],"
                     "\"properties\":{\"wakeAt\":{\"type\":\"integer\"}}}",
     .run = sleep_until_run,
@@ -294,6 +302,7 @@ static ab_rc size_limit_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 const ab_workflow wf_size_limit = {
     .type = "size-limit",
+    .result_schema = "{\"type\":\"object\",\"properties\":{\"totalChunks\":{\"type\":\"integer\"}}}",
     .input_schema = SIZE_SCHEMA,
     .result_size_limit = "1kb",
     .on_overflow = "fail",
@@ -302,6 +311,7 @@ const ab_workflow wf_size_limit = {
 
 const ab_workflow wf_size_limit_retry = {
     .type = "size-limit-retry",
+    .result_schema = "{\"type\":\"object\",\"properties\":{\"totalChunks\":{\"type\":\"integer\"}}}",
     .input_schema = SIZE_SCHEMA,
     .result_size_limit = "1kb",
     .on_overflow = "retry",
@@ -347,6 +357,7 @@ static const ab_update_def sse_updates[] = {
 
 const ab_workflow wf_sse_test = {
     .type = "sse-test",
+    .result_schema = "{\"type\":\"object\",\"required\":[\"processed\"],\"properties\":{\"processed\":{\"type\":\"number\"}}}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"itemCount\"],"
                     "\"properties\":{\"itemCount\":{\"type\":\"number\",\"minimum\":0}}}",
     .updates = sse_updates,
@@ -380,6 +391,7 @@ static const ab_event_def live_progress_events[] = {{"go", "{\"type\":\"object\"
 
 const ab_workflow wf_live_progress = {
     .type = "live-progress",
+    .result_schema = "{\"type\":\"object\",\"required\":[\"total\"],\"properties\":{\"total\":{\"type\":\"integer\"}}}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"steps\"],"
                     "\"properties\":{\"steps\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":10000}}}",
     .events = live_progress_events,
@@ -407,6 +419,7 @@ static ab_rc crash_once_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 const ab_workflow wf_crash_once = {
     .type = "crash-once",
+    .result_schema = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"string\"}}}",
     .input_schema = "{\"type\":\"object\"}",
     .run = crash_once_run,
 };
@@ -421,6 +434,7 @@ static ab_rc no_schema_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 const ab_workflow wf_no_schema = {
     .type = "no-schema",
+    .result_schema = "{\"const\":\"done\"}",
     .run = no_schema_run,
 };
 
@@ -459,6 +473,7 @@ static ab_rc benchmark_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 const ab_workflow wf_benchmark = {
     .type = "benchmark",
+    .result_schema = "{\"type\":\"object\",\"required\":[\"steps\",\"checksum\"],\"properties\":{\"steps\":{\"type\":\"integer\"},\"checksum\":{\"type\":\"integer\"}}}",
     .input_schema = "{\"type\":\"object\",\"required\":[\"steps\",\"work\"],\"properties\":{"
                     "\"steps\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100000},"
                     "\"work\":{\"type\":\"integer\",\"minimum\":0}}}",

@@ -99,6 +99,7 @@ typedef ab_rc (*ab_run_fn)(ab_ctx *c, const cJSON *payload, cJSON **result);
 typedef struct ab_workflow {
     const char *type;              /* unique name, e.g. "order-fulfilment" */
     const char *input_schema;      /* JSON Schema text; NULL accepts anything */
+    const char *result_schema;     /* JSON Schema of the result (for generated types) */
     const ab_event_def *events;    /* events it waits for; NULL = none */
     const ab_update_def *updates;  /* updates it emits/broadcasts; NULL = none */
     ab_retry retry;                /* defaults for its steps */

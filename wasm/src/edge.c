@@ -73,6 +73,7 @@ cJSON *edge_types_json(void) {
         cJSON *t = cJSON_CreateObject();
         if (t == NULL || !cJSON_AddStringToObject(t, "type", (*w)->type) ||
             !cJSON_AddItemToObject(t, "input", schema_or_any((*w)->input_schema)) ||
+            !cJSON_AddItemToObject(t, "result", schema_or_any((*w)->result_schema)) ||
             !cJSON_AddItemToObject(t, "events", messages_json((*w)->events)) ||
             !cJSON_AddItemToObject(t, "updates", messages_json((*w)->updates)) ||
             !cJSON_AddItemToArray(types, t))
