@@ -479,3 +479,38 @@ const ab_workflow wf_benchmark = {
                     "\"work\":{\"type\":\"integer\",\"minimum\":0}}}",
     .run = benchmark_run,
 };
+
+/* --- benchmark-replay ------------------------------------------------------------------------ */
+
+/* `steps` completed steps, then a wait: the event that ends the wait costs a
+ * pass that replays every completed step (docs/performance.md). */
+static ab_rc benchmark_replay_run(ab_ctx *c, const cJSON *in, cJSON **result) {
+    int steps = (int)num(in, "steps");
+    uint32_t sum = 0;
+    cJSON *arg = cJSON_CreateArray();
+    cJSON *i_val = cJSON_CreateNumber(0);
+    cJSON_AddItemToArray(arg, i_val);
+    cJSON_AddItemToArray(arg, cJSON_CreateNumber(num(in, "work")));
+    for (int i = 0; i < steps; i++) {
+        cJSON *r;
+        cJSON_SetNumberValue(i_val, i);
+        AB_TRY(ab_do(c, ab_printf(c, "step-%d", i), NULL, bench_step, arg, &r));
+        sum += (uint32_t)r->valuedouble;
+    }
+    AB_TRY(ab_wait_for_event(c, "go", NULL, NULL));
+    *result = object2("steps", cJSON_CreateNumber(steps), "checksum", cJSON_CreateNumber(sum));
+    return AB_OK;
+}
+
+static const ab_event_def benchmark_replay_events[] = {{"go", NULL}, {NULL, NULL}};
+
+const ab_workflow wf_benchmark_replay = {
+    .type = "benchmark-replay",
+    .input_schema = "{\"type\":\"object\",\"required\":[\"steps\",\"work\"],\"properties\":{"
+                    "\"steps\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100000},"
+                    "\"work\":{\"type\":\"integer\",\"minimum\":0}}}",
+    .result_schema = "{\"type\":\"object\",\"required\":[\"steps\",\"checksum\"],\"properties\":{"
+                     "\"steps\":{\"type\":\"integer\"},\"checksum\":{\"type\":\"integer\"}}}",
+    .events = benchmark_replay_events,
+    .run = benchmark_replay_run,
+};
