@@ -194,6 +194,8 @@ static void lifecycle(const route_match *m, http_response *res) {
     eng_state st;
     if (load(m, &st, res) != 0) return;
     const char *status = st.inst->status;
+    /* An ended instance has no timers: _advance just reports it. */
+    if (m->id == R_ADVANCE && eng_is_ended(status)) return status_response(res, 200, &st);
     if (eng_is_ended(status)) return not_running(res, st.inst);
     int rc = 0;
     switch (m->id) {

@@ -423,7 +423,8 @@ static ab_rc sleep_common(ab_ctx *c, const char *name, const char *type, double 
     db_step *s;
     AB_TRY(step_enter(c, name, type, &s));
     if (strcmp(s->status, "completed") == 0) return AB_OK;
-    if (strcmp(s->status, "sleeping") != 0) {
+    int fresh = strcmp(s->status, "sleeping") != 0;
+    if (fresh) {
         s->status = "sleeping";
         s->started_at = c->now;
         s->wake_at = at;
@@ -436,7 +437,8 @@ static ab_rc sleep_common(ab_ctx *c, const char *name, const char *type, double 
         if (step_save(c, s) != 0) return db_failed(c);
         return AB_OK;
     }
-    if (step_save(c, s) != 0) return db_failed(c);
+    /* Still sleeping: an early or duplicate alarm writes nothing. */
+    if (fresh && step_save(c, s) != 0) return db_failed(c);
     return suspend(c, "sleeping");
 }
 
