@@ -219,15 +219,8 @@ const hn_index_put *hn_index_put_at(int i) { return i >= 0 && i < nputs ? &puts_
 int hn_log_count(void) { return nlogs; }
 const char *hn_log_last(void) { return log_last; }
 
-void hn_trap_at_sql(int k, jmp_buf *env) {
-    trap_countdown = k;
-    trap_env = k >= 0 ? env : NULL;
-}
-
-void hn_trap_disarm(void) {
-    trap_countdown = -1;
-    trap_env = NULL;
-}
+void hn_trap_at_sql(int k) { trap_countdown = k < 0 ? -1 : k; }
+void hn_trap_set_env(jmp_buf *env) { trap_env = env; }
 
 long hn_sql_calls(void) { return sql_calls; }
 
@@ -466,12 +459,13 @@ static void write_row(buf *b, sqlite3_stmt *st) {
 
 int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int32_t params_len) {
     sql_calls++;
-    if (trap_countdown == 0 && trap_env != NULL) {
+    if (trap_env != NULL && trap_countdown == 0) {
         jmp_buf *env = trap_env;
-        hn_trap_disarm();
+        trap_countdown = -1;
+        trap_env = NULL;
         longjmp(*env, 1);
     }
-    if (trap_countdown > 0) trap_countdown--;
+    if (trap_env != NULL && trap_countdown > 0) trap_countdown--;
 
     param *ps;
     int np;

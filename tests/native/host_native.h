@@ -82,12 +82,13 @@ const char *hn_log_last(void);
 /* --- trap injection ---------------------------------------------------------- */
 
 /* Simulates a wasm trap: the k-th host_sql_exec from now (0 = the next one)
- * does not run and longjmps to *env instead, as if the module had trapped
- * right after its previous statement (whose writes stay committed, exactly as
- * in a Durable Object where JS catches the trap). k < 0 disarms. The caller
- * owns env and must disarm (hn_trap_disarm) once it returns. */
-void hn_trap_at_sql(int k, jmp_buf *env);
-void hn_trap_disarm(void);
+ * does not run; the host longjmps to the driver's jmp_buf instead, as if the
+ * module had trapped right after its previous statement (whose writes stay
+ * committed, exactly as in a Durable Object where JS catches the trap).
+ * k < 0 disarms. Only calls made through drive.c can trap. */
+void hn_trap_at_sql(int k);
+/* The driver's landing pad while an export runs (NULL between calls). */
+void hn_trap_set_env(jmp_buf *env);
 /* How many host_sql_exec calls ran since hn_reset (for sizing trap loops). */
 long hn_sql_calls(void);
 

@@ -1,7 +1,7 @@
 // helpers.js — shared helpers of the workerd integration tier. Every request
 // goes through the real worker (SELF.fetch) unless a test calls `handle`
 // itself; time is driven with the _advance test hook, never with real waits.
-import { SELF, env } from 'cloudflare:test';
+import { SELF, env, runInDurableObject } from 'cloudflare:test';
 import { expect } from 'vitest';
 
 export const ORIGIN = 'https://ablauf.test';
@@ -191,6 +191,20 @@ export function expectStatusShape(s) {
 /** The Durable Object stub of an instance (for runDurableObjectAlarm). */
 export function stubOf(id) {
   return env.WORKFLOW_RUNNER.get(env.WORKFLOW_RUNNER.idFromName(id));
+}
+
+/** The object's alarm time (ms) or null. */
+export function alarmAt(id) {
+  return runInDurableObject(stubOf(id), (_o, state) => state.storage.getAlarm());
+}
+
+/**
+ * Deletes the object's alarm, so a short real back-off (100ms) cannot fire in
+ * the background between two requests of a test: time is driven by _advance
+ * only. Use right after a response that armed a short timer.
+ */
+export function disarm(id) {
+  return runInDurableObject(stubOf(id), (_o, state) => state.storage.deleteAlarm());
 }
 
 /** Collects every page of a listing query. */
