@@ -144,6 +144,7 @@ function callHandler(h, name, meta, body) {
 export const edge = (h, meta, body) => callHandler(h, 'ab_edge', meta, body);
 export const merge = (h, meta, bodies) => callHandler(h, 'ab_merge', meta, bodies);
 export const fetchObject = (h, meta, body) => callHandler(h, 'ab_fetch', meta, body);
+export const settle = (h, meta, prevBody) => callHandler(h, 'ab_settle', meta, prevBody);
 export const begin = (h) => withHost(h, (e) => e.ab_begin());
 export const alarm = (h, gen) => withHost(h, (e) => e.ab_alarm(gen));
 export const recover = (h) => withHost(h, (e) => e.ab_recover());

@@ -56,8 +56,16 @@ export class WorkflowRunner extends DurableObject {
     try {
       const gen = request.method === 'GET' ? 0 : await this.beginEvent();
       const h = this.host();
-      const out = engine.fetchObject(h, describe(request, this.env, tooLarge, { gen }), body);
+      let out = engine.fetchObject(h, describe(request, this.env, tooLarge, { gen }), body);
       await this.apply(h);
+      // After a crash the pass may stop at an armed step; commit its marker,
+      // then run it, so the answer shows the instance at rest.
+      for (let i = 0; out.meta.settle && i < 8; i++) {
+        const g = await this.beginEvent();
+        const h2 = this.host();
+        out = engine.settle(h2, { gen: g, status: out.meta.status }, out.body);
+        await this.apply(h2);
+      }
       if (out.meta.websocket) return this.accept(out.meta.websocket);
       return toResponse(out);
     } catch (err) {

@@ -14,6 +14,11 @@
  * host did not begin one). */
 void api_handle(const http_request *req, int64_t gen, http_response *res);
 
+/* Runs the step a careful pass armed (its marker is committed by now) and
+ * re-renders the first answer (status code `status`, body prev) with the
+ * instance at rest. The host calls it while the answer's meta says "settle". */
+void api_settle(int64_t gen, int status, const char *prev, size_t len, http_response *res);
+
 /* The alarm: runs the due timers. */
 void api_alarm(int64_t gen);
 

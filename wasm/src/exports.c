@@ -116,6 +116,17 @@ ab_output *ab_fetch(const char *meta, uint32_t meta_len, const char *body, uint3
     return finish(&res);
 }
 
+AB_EXPORT("ab_settle")
+ab_output *ab_settle(const char *meta, uint32_t meta_len, const char *prev, uint32_t len) {
+    http_response res = {0};
+    cJSON *m = cJSON_ParseWithLength(meta, meta_len);
+    double gen = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "gen"));
+    double status = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "status"));
+    if (m == NULL || status != status) return bad_request();
+    api_settle(gen == gen ? (int64_t)gen : 0, (int)status, prev, len, &res);
+    return finish(&res);
+}
+
 AB_EXPORT("ab_begin") double ab_begin(void) {
     int64_t gen = 0;
     if (db_migrate() != 0 || eng_begin(&gen) != 0) return 0;

@@ -29,6 +29,10 @@ ab_output *ab_edge(const char *meta, uint32_t meta_len, const char *body, uint32
 ab_output *ab_merge(const char *meta, uint32_t meta_len, const char *bodies, uint32_t len);
 /* A request to the Durable Object (api.h); meta may carry "gen". */
 ab_output *ab_fetch(const char *meta, uint32_t meta_len, const char *body, uint32_t body_len);
+/* While an ab_fetch answer's meta has "settle": after committing, run the
+ * armed step and re-render the answer; meta = {"gen", "status"}, prev = the
+ * previous answer's body. */
+ab_output *ab_settle(const char *meta, uint32_t meta_len, const char *prev, uint32_t len);
 /* Marks an event in progress; returns its generation (0 = none) — the host
  * commits this before calling ab_fetch/ab_alarm with it. */
 double ab_begin(void);

@@ -1,0 +1,1170 @@
+/* test_engine.c — the engine end to end through its exports, driven the way
+ * the shim drives it (drive.c), against SPEC §2–§9 and the demo workflows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drive.h"
+#include "tests.h"
+
+static int reset(void **state) {
+    (void)state;
+    dr_reset();
+    return 0;
+}
+
+/* --- assertions ------------------------------------------------------------ */
+
+#define EXPECT_HTTP(res, want)                                                              \
+    do {                                                                                    \
+        dr_resp r_ = (res);                                                                 \
+        if (r_.status != (want))                                                            \
+            fail_msg("line %d: HTTP %d, want %d: %s", __LINE__, r_.status, (want), r_.body); \
+    } while (0)
+
+#define EXPECT_STR(json, path, want)                                                          \
+    do {                                                                                      \
+        const char *g_ = jstr((json), (path));                                                \
+        if (g_ == NULL || strcmp(g_, (want)) != 0)                                            \
+            fail_msg("line %d: %s = %s, want \"%s\" in %s", __LINE__, (path),                 \
+                     g_ ? g_ : "(not a string)", (want), (json));                             \
+    } while (0)
+
+#define EXPECT_JSON(json, path, want)                                                         \
+    do {                                                                                      \
+        const char *g_ = jtext((json), (path));                                               \
+        const char *w_ = jcompact(want);                                                      \
+        if (g_ == NULL || w_ == NULL || strcmp(g_, w_) != 0)                                  \
+            fail_msg("line %d: %s = %s, want %s", __LINE__, (path), g_ ? g_ : "(missing)",    \
+                     (want));                                                                 \
+    } while (0)
+
+#define EXPECT_NUM(json, path, want)                                                           \
+    do {                                                                                       \
+        double g_ = jnum((json), (path));                                                      \
+        if (!(g_ == (double)(want)))                                                           \
+            fail_msg("line %d: %s = %.17g, want %.17g in %s", __LINE__, (path), g_,            \
+                     (double)(want), (json));                                                  \
+    } while (0)
+
+#define EXPECT_CONTAINS(s, needle)                                                            \
+    do {                                                                                      \
+        const char *s_ = (s);                                                                 \
+        if (s_ == NULL || strstr(s_, (needle)) == NULL)                                       \
+            fail_msg("line %d: \"%s\" does not contain \"%s\"", __LINE__, s_ ? s_ : "(null)", \
+                     (needle));                                                               \
+    } while (0)
+
+static void expect_error(dr_resp res, int status, const char *code) {
+    if (res.status != status) fail_msg("HTTP %d, want %d (%s): %s", res.status, status, code, res.body);
+    EXPECT_STR(res.body, "error.code", code);
+    EXPECT_NUM(res.body, "error.status", status);
+    assert_non_null(jstr(res.body, "error.message"));
+    const char *src = jstr(res.body, "error.source");
+    assert_non_null(src);
+    assert_true(strcmp(src, "api") == 0 || strcmp(src, "engine") == 0 || strcmp(src, "step") == 0 ||
+                strcmp(src, "validation") == 0);
+}
+
+/* GET answers 404 WORKFLOW_NOT_FOUND with the real id in the message. */
+static void expect_not_found(const char *id) {
+    dr_resp r = dr_get(id);
+    expect_error(r, 404, "WORKFLOW_NOT_FOUND");
+    EXPECT_STR(r.body, "error.message", dr_printf("Workflow \"%s\" not found", id));
+}
+
+/* A rejected request stored nothing in the current object. */
+static void expect_nothing_stored(const char *id) {
+    expect_not_found(id);
+    const char *tables[] = {"ab_instance", "ab_steps", "ab_events", "ab_updates", "ab_fired", "ab_index"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        long long n = hn_query_int(dr_printf("SELECT count(*) FROM %s", tables[i]));
+        if (n > 0) fail_msg("%s holds %lld rows after a rejected request", tables[i], n);
+    }
+    assert_true(hn_alarm() < 0);
+}
+
+static const char *status_of(const char *id) { return jstr(dr_get(id).body, "status"); }
+
+/* The status body, compact, for before/after comparisons. */
+static const char *snapshot(const char *id) {
+    dr_resp r = dr_get(id);
+    EXPECT_HTTP(r, 200);
+    return jcompact(r.body);
+}
+
+static const char *last_index_status(const char *id) {
+    for (int i = hn_index_put_count() - 1; i >= 0; i--) {
+        const hn_index_put *p = hn_index_put_at(i);
+        const char *pid = jstr(p->entry, "id");
+        if (pid && strcmp(pid, id) == 0) return jstr(p->entry, "status");
+    }
+    return NULL;
+}
+
+static void expect_keys(const char *json, const char *path, const char *const *keys, int n) {
+    if (jlen(json, path) != n) fail_msg("%s has %d keys, want %d: %s", path, jlen(json, path), n, json);
+    for (int i = 0; i < n; i++)
+        if (jget(json, *path ? dr_printf("%s.%s", path, keys[i]) : keys[i]) == NULL)
+            fail_msg("%s lacks \"%s\": %s", path, keys[i], json);
+}
+
+static const char *const STATUS_KEYS[] = {"id", "type", "status", "payload", "result", "error",
+                                          "errorCode", "steps", "createdAt", "updatedAt"};
+static const char *const STEP_KEYS[] = {"name", "type", "status", "attempts", "result", "error",
+                                        "startedAt", "completedAt", "duration", "wakeAt",
+                                        "retryHistory"};
+static const char *const TIMELINE_KEYS[] = {"name", "type", "status", "startedAt", "duration",
+                                            "attempts", "error", "retryHistory"};
+static const char *const INDEX_KEYS[] = {"id", "type", "status", "createdAt", "updatedAt"};
+
+/* --- create --------------------------------------------------------------------- */
+
+static void test_create_echo(void **state) {
+    (void)state;
+    double t0 = hn_now();
+    dr_resp r = dr_create("echo", "e1", "{\"message\":\"hello\"}");
+    EXPECT_HTTP(r, 201);
+    expect_keys(r.body, "", STATUS_KEYS, 10);
+    EXPECT_STR(r.body, "id", "e1");
+    EXPECT_STR(r.body, "type", "echo");
+    EXPECT_STR(r.body, "status", "completed");
+    EXPECT_JSON(r.body, "payload", "{\"message\":\"hello\"}");
+    EXPECT_JSON(r.body, "result", "{\"original\":\"hello\",\"echoed\":\"hello\"}");
+    assert_true(jis_null(r.body, "error"));
+    assert_true(jis_null(r.body, "errorCode"));
+    EXPECT_NUM(r.body, "createdAt", t0);
+    EXPECT_NUM(r.body, "updatedAt", t0);
+    assert_int_equal(jlen(r.body, "steps"), 1);
+    expect_keys(r.body, "steps.0", STEP_KEYS, 11);
+    EXPECT_STR(r.body, "steps.0.name", "echo");
+    EXPECT_STR(r.body, "steps.0.type", "do");
+    EXPECT_STR(r.body, "steps.0.status", "completed");
+    EXPECT_NUM(r.body, "steps.0.attempts", 1);
+    EXPECT_JSON(r.body, "steps.0.result", "\"hello\"");
+    assert_true(jis_null(r.body, "steps.0.error"));
+    EXPECT_NUM(r.body, "steps.0.startedAt", t0);
+    EXPECT_NUM(r.body, "steps.0.completedAt", t0);
+    EXPECT_NUM(r.body, "steps.0.duration", 0);
+    assert_true(jis_null(r.body, "steps.0.wakeAt"));
+    assert_true(jis_null(r.body, "steps.0.retryHistory"));
+    /* nothing left to wake up for; the listing heard of it */
+    assert_true(hn_alarm() < 0);
+    assert_true(hn_index_put_count() >= 1);
+    const hn_index_put *p = hn_index_put_at(hn_index_put_count() - 1);
+    expect_keys(p->entry, "", INDEX_KEYS, 5);
+    EXPECT_STR(p->entry, "status", "completed");
+    EXPECT_NUM(p->entry, "createdAt", t0);
+    assert_int_equal(strncmp(p->shard, "__index:", 8), 0);
+
+    /* GET answers the same Status */
+    const char *created = jcompact(r.body);
+    hn_advance(1000);
+    assert_string_equal(snapshot("e1"), created);
+
+    /* the timeline */
+    dr_resp t = dr_fetch("GET", "/__ablauf/workflows/e1/timeline", NULL);
+    EXPECT_HTTP(t, 200);
+    EXPECT_STR(t.body, "id", "e1");
+    EXPECT_STR(t.body, "type", "echo");
+    EXPECT_STR(t.body, "status", "completed");
+    assert_int_equal(jlen(t.body, "timeline"), 1);
+    expect_keys(t.body, "timeline.0", TIMELINE_KEYS, 8);
+    EXPECT_STR(t.body, "timeline.0.name", "echo");
+}
+
+static void test_create_idempotent_and_conflict(void **state) {
+    (void)state;
+    dr_resp r = dr_create("echo", "same", "{\"message\":\"one\"}");
+    EXPECT_HTTP(r, 201);
+    const char *first = jcompact(r.body);
+    int puts_before = hn_index_put_count();
+    hn_advance(5000);
+    /* same id and type: 200 with the stored Status, whatever the payload */
+    r = dr_create("echo", "same", "{\"message\":\"two\"}");
+    EXPECT_HTTP(r, 200);
+    assert_string_equal(jcompact(r.body), first);
+    r = dr_create("echo", "same", "{\"message\":\"one\"}");
+    EXPECT_HTTP(r, 200);
+    assert_string_equal(jcompact(r.body), first);
+    /* another type: 409, nothing changes */
+    r = dr_create("multi-step", "same", "{\"value\":1}");
+    expect_error(r, 409, "WORKFLOW_ALREADY_EXISTS");
+    EXPECT_CONTAINS(jstr(r.body, "error.message"), "same");
+    assert_string_equal(snapshot("same"), first);
+    assert_int_equal(hn_index_put_count(), puts_before);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_instance"), 1);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps"), 1);
+}
+
+static void test_create_generated_id(void **state) {
+    (void)state;
+    /* through the worker: the edge makes a UUID and names the object by it */
+    dr_resp r = dr_worker("POST", "/__ablauf/workflows", "{\"type\":\"echo\",\"payload\":{\"message\":\"m\"}}");
+    EXPECT_HTTP(r, 201);
+    const char *id = jstr(r.body, "id");
+    assert_non_null(id);
+    assert_int_equal(strlen(id), 36);
+    hn_use(id);
+    EXPECT_STR(snapshot(id), "status", "completed");
+    /* straight to an object without an id: a validation error, nothing stored */
+    hn_use("no-id");
+    r = dr_fetch("POST", "/__ablauf/workflows", "{\"type\":\"echo\",\"payload\":{\"message\":\"m\"}}");
+    expect_error(r, 400, "VALIDATION_ERROR");
+    expect_nothing_stored("no-id");
+}
+
+/* One rejected create per object: status and code, then nothing stored. */
+static dr_resp reject(const char *object, const char *body, int status, const char *code) {
+    hn_use(object);
+    dr_resp r = dr_fetch("POST", "/__ablauf/workflows", body);
+    expect_error(r, status, code);
+    expect_nothing_stored(object);
+    return r;
+}
+
+static char *deep_create(const char *id, int levels) {
+    /* {"type":"no-schema","id":id,"payload":[[...]]}: the body object is one
+     * level, the payload's arrays the rest. */
+    size_t n = (size_t)levels * 2 + 128;
+    char *s = malloc(n);
+    assert_non_null(s);
+    int k = snprintf(s, n, "{\"type\":\"no-schema\",\"id\":\"%s\",\"payload\":", id);
+    for (int i = 0; i < levels - 1; i++) s[k++] = '[';
+    for (int i = 0; i < levels - 1; i++) s[k++] = ']';
+    s[k++] = '}';
+    s[k] = '\0';
+    dr_keep(s);
+    return s;
+}
+
+static void test_create_rejections(void **state) {
+    (void)state;
+    dr_resp r;
+    r = reject("u1", "{\"type\":\"nope\",\"id\":\"u1\",\"payload\":{}}", 400, "WORKFLOW_TYPE_UNKNOWN");
+    EXPECT_CONTAINS(jstr(r.body, "error.message"), "nope");
+    reject("m1", "{\"type\":\"echo\",\"id\":\"m1\",", 400, "VALIDATION_ERROR");
+    reject("m2", "not json at all", 400, "VALIDATION_ERROR");
+    reject("m3", "", 400, "VALIDATION_ERROR");
+    reject("m4", "   ", 400, "VALIDATION_ERROR");
+    reject("m5", "{\"type\":\"echo\",\"id\":\"m5\"} trailing", 400, "VALIDATION_ERROR");
+    reject("m6", "[]", 400, "VALIDATION_ERROR");
+    reject("m7", "\"echo\"", 400, "VALIDATION_ERROR");
+    reject("m8", "null", 400, "VALIDATION_ERROR");
+    r = reject("t1", "{\"type\":5,\"id\":\"t1\",\"payload\":{\"message\":\"x\"}}", 400, "VALIDATION_ERROR");
+    EXPECT_JSON(r.body, "error.details.issues.0.path", "[\"type\"]");
+    r = reject("t2", "{\"id\":\"t2\",\"payload\":{\"message\":\"x\"}}", 400, "VALIDATION_ERROR");
+    EXPECT_JSON(r.body, "error.details.issues.0.path", "[\"type\"]");
+    r = reject("t3", "{\"type\":\"echo\",\"id\":5,\"payload\":{\"message\":\"x\"}}", 400, "VALIDATION_ERROR");
+    EXPECT_JSON(r.body, "error.details.issues.0.path", "[\"id\"]");
+    r = reject("t4", "{\"type\":\"echo\",\"id\":\"__t4\",\"payload\":{\"message\":\"x\"}}", 400, "VALIDATION_ERROR");
+    EXPECT_JSON(r.body, "error.details.issues.0.path", "[\"id\"]");
+    /* payloads that fail the input schema: details.issues with paths */
+    r = reject("p1", "{\"type\":\"echo\",\"id\":\"p1\",\"payload\":{\"message\":5}}", 400, "VALIDATION_ERROR");
+    EXPECT_JSON(r.body, "error.details.issues.0.path", "[\"message\"]");
+    assert_non_null(jstr(r.body, "error.details.issues.0.message"));
+    r = reject("p2", "{\"type\":\"echo\",\"id\":\"p2\",\"payload\":{}}", 400, "VALIDATION_ERROR");
+    EXPECT_JSON(r.body, "error.details.issues.0.path", "[]");
+    EXPECT_CONTAINS(jstr(r.body, "error.details.issues.0.message"), "message");
+    reject("p3", "{\"type\":\"echo\",\"id\":\"p3\"}", 400, "VALIDATION_ERROR");
+    reject("p4", "{\"type\":\"echo\",\"id\":\"p4\",\"payload\":\"hello\"}", 400, "VALIDATION_ERROR");
+    r = reject("p5", "{\"type\":\"failing-step\",\"id\":\"p5\",\"payload\":{\"failCount\":1.5}}", 400,
+               "VALIDATION_ERROR");
+    EXPECT_JSON(r.body, "error.details.issues.0.path", "[\"failCount\"]");
+    r = reject("p6", "{\"type\":\"backoff-config\",\"id\":\"p6\",\"payload\":{\"failCount\":1,\"strategy\":\"random\"}}",
+               400, "VALIDATION_ERROR");
+    EXPECT_JSON(r.body, "error.details.issues.0.path", "[\"strategy\"]");
+    /* nesting: 64 levels are accepted, 65 are a validation error */
+    reject("d65", deep_create("d65", 65), 400, "VALIDATION_ERROR");
+    reject("d300", deep_create("d300", 300), 400, "VALIDATION_ERROR");
+    hn_use("d64");
+    r = dr_fetch("POST", "/__ablauf/workflows", deep_create("d64", 64));
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "completed");
+    /* size */
+    hn_use("big1");
+    dr_req req = {.method = "POST", .path = "/__ablauf/workflows", .body_too_large = 1,
+                  .body = "{\"type\":\"echo\",\"id\":\"big1\",\"payload\":{\"message\":\"x\"}}"};
+    expect_error(dr_fetch_req(&req), 413, "PAYLOAD_TOO_LARGE");
+    expect_nothing_stored("big1");
+    hn_use("big2");
+    size_t n = 1024 * 1024 + 64;
+    char *big = malloc(n + 1);
+    assert_non_null(big);
+    dr_keep(big);
+    int k = snprintf(big, n + 1, "{\"type\":\"echo\",\"id\":\"big2\",\"payload\":{\"message\":\"");
+    memset(big + k, 'x', n - (size_t)k - 3);
+    memcpy(big + n - 3, "\"}}", 4);
+    dr_req req2 = {.method = "POST", .path = "/__ablauf/workflows", .body = big};
+    expect_error(dr_fetch_req(&req2), 413, "PAYLOAD_TOO_LARGE");
+    expect_nothing_stored("big2");
+}
+
+/* --- runs ------------------------------------------------------------------------ */
+
+static void test_multi_step(void **state) {
+    (void)state;
+    dr_resp r = dr_create("multi-step", "ms", "{\"value\":5}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "completed");
+    EXPECT_JSON(r.body, "result", "{\"a\":6,\"b\":12,\"c\":22,\"d\":\"result:22\"}");
+    const char *names[] = {"step-a", "step-b", "step-c", "step-d"};
+    assert_int_equal(jlen(r.body, "steps"), 4);
+    for (int i = 0; i < 4; i++) {
+        EXPECT_STR(r.body, dr_printf("steps.%d.name", i), names[i]);
+        EXPECT_STR(r.body, dr_printf("steps.%d.status", i), "completed");
+        EXPECT_NUM(r.body, dr_printf("steps.%d.attempts", i), 1);
+    }
+    r = dr_fetch("GET", "/__ablauf/workflows/ms/timeline", NULL);
+    assert_int_equal(jlen(r.body, "timeline"), 4);
+    for (int i = 0; i < 4; i++) EXPECT_STR(r.body, dr_printf("timeline.%d.name", i), names[i]);
+}
+
+static void test_replay_counter(void **state) {
+    (void)state;
+    dr_resp r = dr_create("replay-counter", "rc", "{\"id\":\"rc\"}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "waiting");
+    EXPECT_STR(r.body, "steps.@continue.type", "wait_for_event");
+    EXPECT_STR(r.body, "steps.@continue.status", "waiting");
+    assert_true(jis_null(r.body, "steps.@continue.wakeAt"));
+    assert_true(hn_alarm() < 0); /* no timeout, no timer */
+    /* stray alarms replay the pass without re-running anything */
+    for (int i = 0; i < 3; i++) dr_alarm();
+    EXPECT_STR(snapshot("rc"), "status", "waiting");
+    hn_advance(1000);
+    r = dr_post("rc", "events/continue", "{}");
+    EXPECT_HTTP(r, 202);
+    EXPECT_STR(r.body, "delivery", "resumed");
+    EXPECT_STR(r.body, "status.status", "completed");
+    EXPECT_JSON(r.body, "status.result", "{\"result1\":\"first\",\"result2\":\"second\",\"result3\":\"third\"}");
+    EXPECT_JSON(r.body, "status.steps.@continue.result", "{}");
+    const char *snap = snapshot("rc");
+    const char *dos[] = {"step-1", "step-2", "step-3"};
+    for (int i = 0; i < 3; i++) {
+        EXPECT_STR(snap, dr_printf("steps.@%s.status", dos[i]), "completed");
+        EXPECT_NUM(snap, dr_printf("steps.@%s.attempts", dos[i]), 1);
+    }
+    /* the timeline holds only do steps, by start time */
+    r = dr_fetch("GET", "/__ablauf/workflows/rc/timeline", NULL);
+    assert_int_equal(jlen(r.body, "timeline"), 3);
+    EXPECT_STR(r.body, "timeline.2.name", "step-3");
+    assert_true(hn_alarm() < 0);
+}
+
+static void test_failing_step_recovers(void **state) {
+    (void)state;
+    double t0 = hn_now();
+    dr_resp r = dr_create("failing-step", "fs", "{\"failCount\":2}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "sleeping");
+    EXPECT_STR(r.body, "steps.0.name", "unreliable");
+    EXPECT_STR(r.body, "steps.0.status", "sleeping");
+    EXPECT_NUM(r.body, "steps.0.attempts", 1);
+    EXPECT_NUM(r.body, "steps.0.wakeAt", t0 + 500);
+    EXPECT_STR(r.body, "steps.0.error", "Intentional failure #1");
+    EXPECT_JSON(r.body, "steps.0.retryHistory",
+                dr_printf("[{\"attempt\":1,\"error\":\"Intentional failure #1\",\"timestamp\":%.0f,\"duration\":0}]", t0));
+    assert_true(hn_alarm() == t0 + 500);
+
+    /* an early duplicate alarm changes nothing */
+    const char *before = snapshot("fs");
+    hn_advance(100);
+    dr_alarm();
+    assert_string_equal(snapshot("fs"), before);
+    assert_true(hn_alarm() == t0 + 500);
+
+    /* first retry after `delay`, the next after delay x 2 */
+    assert_true(dr_fire());
+    double t1 = hn_now();
+    assert_true(t1 == t0 + 500);
+    const char *s = snapshot("fs");
+    EXPECT_STR(s, "status", "sleeping");
+    EXPECT_NUM(s, "steps.0.attempts", 2);
+    EXPECT_NUM(s, "steps.0.wakeAt", t1 + 1000);
+    assert_int_equal(jlen(s, "steps.0.retryHistory"), 2);
+    EXPECT_NUM(s, "steps.0.retryHistory.1.attempt", 2);
+    EXPECT_STR(s, "steps.0.retryHistory.1.error", "Intentional failure #2");
+    EXPECT_NUM(s, "steps.0.retryHistory.1.timestamp", t1);
+    assert_true(hn_alarm() == t1 + 1000);
+
+    assert_true(dr_fire());
+    s = snapshot("fs");
+    EXPECT_STR(s, "status", "completed");
+    EXPECT_JSON(s, "result", "\"recovered\"");
+    EXPECT_STR(s, "steps.0.status", "completed");
+    EXPECT_NUM(s, "steps.0.attempts", 3);
+    assert_true(jis_null(s, "steps.0.error"));
+    assert_true(jis_null(s, "steps.0.wakeAt"));
+    assert_int_equal(jlen(s, "steps.0.retryHistory"), 2);
+    EXPECT_NUM(s, "steps.0.startedAt", t0);
+    assert_true(hn_alarm() < 0);
+    /* duplicate deliveries of the last alarm change nothing */
+    dr_alarm();
+    dr_alarm();
+    assert_string_equal(snapshot("fs"), s);
+}
+
+static void test_failing_step_exhausted(void **state) {
+    (void)state;
+    dr_resp r = dr_create("failing-step", "fx", "{\"failCount\":5}");
+    EXPECT_HTTP(r, 201);
+    assert_int_equal(dr_settle(10), 2);
+    const char *s = snapshot("fx");
+    EXPECT_STR(s, "status", "errored");
+    EXPECT_STR(s, "errorCode", "STEP_RETRY_EXHAUSTED");
+    EXPECT_STR(s, "error", "Step \"unreliable\" failed after 3 attempts: Intentional failure #3");
+    EXPECT_STR(s, "steps.0.status", "failed");
+    EXPECT_NUM(s, "steps.0.attempts", 3);
+    assert_int_equal(jlen(s, "steps.0.retryHistory"), 3);
+    assert_true(jis_null(s, "result"));
+    assert_true(hn_alarm() < 0);
+    /* the end frame and close 1000 went out */
+    assert_int_equal(hn_close_count(), 1);
+    assert_int_equal(hn_last_close_code(), 1000);
+    EXPECT_STR(last_index_status("fx") ? "{\"s\":\"errored\"}" : "{}", "s", "errored");
+    assert_string_equal(last_index_status("fx"), "errored");
+}
+
+static void test_backoff_strategies(void **state) {
+    (void)state;
+    const char *strategies[] = {"fixed", "linear", "exponential"};
+    const double waits[3][3] = {{100, 100, 100}, {100, 200, 300}, {100, 200, 400}};
+    for (int k = 0; k < 3; k++) {
+        const char *id = dr_printf("bo-%s", strategies[k]);
+        hn_use(id);
+        dr_resp r = dr_create("backoff-config", id,
+                              dr_printf("{\"failCount\":3,\"strategy\":\"%s\"}", strategies[k]));
+        EXPECT_HTTP(r, 201);
+        for (int a = 0; a < 3; a++) {
+            const char *s = snapshot(id);
+            EXPECT_STR(s, "status", "sleeping");
+            EXPECT_NUM(s, "steps.0.attempts", a + 1);
+            EXPECT_NUM(s, "steps.0.wakeAt", hn_now() + waits[k][a]);
+            assert_true(hn_alarm() == hn_now() + waits[k][a]);
+            assert_true(dr_fire());
+        }
+        const char *s = snapshot(id);
+        EXPECT_STR(s, "status", "completed");
+        EXPECT_JSON(s, "result", "\"ok\"");
+        EXPECT_NUM(s, "steps.0.attempts", 4);
+    }
+}
+
+static void test_non_retriable(void **state) {
+    (void)state;
+    hn_use("nr1");
+    dr_resp r = dr_create("non-retriable", "nr1", "{\"shouldFail\":true}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "errored");
+    EXPECT_STR(r.body, "errorCode", "STEP_FAILED");
+    EXPECT_STR(r.body, "error", "Step \"maybe-fail\" failed: Intentional permanent failure");
+    EXPECT_STR(r.body, "steps.0.status", "failed");
+    EXPECT_NUM(r.body, "steps.0.attempts", 1);
+    EXPECT_STR(r.body, "steps.0.error", "Intentional permanent failure");
+    assert_int_equal(jlen(r.body, "steps.0.retryHistory"), 1);
+    assert_true(hn_alarm() < 0);
+    dr_alarm();
+    assert_string_equal(snapshot("nr1"), jcompact(r.body));
+    hn_use("nr2");
+    r = dr_create("non-retriable", "nr2", "{\"shouldFail\":false}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "completed");
+    EXPECT_JSON(r.body, "result", "\"success\"");
+}
+
+static void test_duplicate_step(void **state) {
+    (void)state;
+    dr_resp r = dr_create("duplicate-step", "dup", "{}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "errored");
+    EXPECT_STR(r.body, "errorCode", "VALIDATION_ERROR");
+    EXPECT_STR(r.body, "error", "Duplicate step name \"fetch-data\"");
+    assert_int_equal(jlen(r.body, "steps"), 1);
+    EXPECT_STR(r.body, "steps.0.status", "completed");
+}
+
+static void test_unknown_type_at_replay(void **state) {
+    (void)state;
+    dr_resp r = dr_create("test", "ghost", "{\"name\":\"g\"}");
+    EXPECT_HTTP(r, 201);
+    /* a deployment that no longer registers the type */
+    assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_instance SET type = 'retired-type'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_true(dr_fire());
+    const char *s = snapshot("ghost");
+    EXPECT_STR(s, "status", "errored");
+    EXPECT_STR(s, "errorCode", "WORKFLOW_TYPE_UNKNOWN");
+    EXPECT_CONTAINS(jstr(s, "error"), "retired-type");
+}
+
+static void test_sleep_until(void **state) {
+    (void)state;
+    double t0 = hn_now();
+    hn_use("su1");
+    dr_resp r = dr_create("sleep-until-test", "su1", dr_printf("{\"wakeAt\":%.0f}", t0 + 10000));
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "sleeping");
+    EXPECT_STR(r.body, "steps.@nap.type", "sleep_until");
+    EXPECT_NUM(r.body, "steps.@nap.wakeAt", t0 + 10000);
+    assert_true(hn_alarm() == t0 + 10000);
+    hn_advance(9999);
+    dr_alarm(); /* early */
+    EXPECT_STR(snapshot("su1"), "status", "sleeping");
+    assert_true(hn_alarm() == t0 + 10000);
+    assert_true(dr_fire());
+    const char *s = snapshot("su1");
+    EXPECT_STR(s, "status", "completed");
+    EXPECT_JSON(s, "result", "{\"before\":\"before\",\"after\":\"after\"}");
+    /* a wake time in the past does not sleep */
+    hn_use("su2");
+    r = dr_create("sleep-until-test", "su2", dr_printf("{\"wakeAt\":%.0f}", t0 - 1));
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "completed");
+}
+
+/* --- events ---------------------------------------------------------------------- */
+
+static void test_event_buffered_then_consumed(void **state) {
+    (void)state;
+    double t0 = hn_now();
+    dr_resp r = dr_create("test", "ev", "{\"name\":\"Ada\"}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "sleeping");
+    EXPECT_JSON(r.body, "steps.@greet.result", "\"Hello, Ada!\"");
+    EXPECT_NUM(r.body, "steps.@pause.wakeAt", t0 + 5000);
+    assert_true(hn_alarm() == t0 + 5000);
+    /* the event comes before the wait: buffered, last write wins */
+    r = dr_post("ev", "events/approval", "{\"approved\":false}");
+    EXPECT_HTTP(r, 202);
+    EXPECT_STR(r.body, "delivery", "buffered");
+    EXPECT_STR(r.body, "status.status", "sleeping");
+    r = dr_post("ev", "events/approval", "{\"approved\":true}");
+    EXPECT_HTTP(r, 202);
+    EXPECT_STR(r.body, "delivery", "buffered");
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_events"), 1);
+    assert_true(hn_alarm() == t0 + 5000);
+    /* the wait consumes it */
+    assert_true(dr_fire());
+    const char *s = snapshot("ev");
+    EXPECT_STR(s, "status", "completed");
+    EXPECT_JSON(s, "result", "{\"message\":\"Ada was approved\",\"greeting\":\"Hello, Ada!\"}");
+    EXPECT_STR(s, "steps.@approval.status", "completed");
+    EXPECT_JSON(s, "steps.@approval.result", "{\"approved\":true}");
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_events"), 0);
+    assert_true(hn_alarm() < 0);
+}
+
+static void test_event_resumes_waiting(void **state) {
+    (void)state;
+    dr_resp r = dr_create("test", "ew", "{\"name\":\"Bo\"}");
+    EXPECT_HTTP(r, 201);
+    assert_true(dr_fire());
+    double t1 = hn_now();
+    const char *s = snapshot("ew");
+    EXPECT_STR(s, "status", "waiting");
+    EXPECT_STR(s, "steps.@approval.status", "waiting");
+    EXPECT_NUM(s, "steps.@approval.wakeAt", t1 + 60000);
+    assert_true(hn_alarm() == t1 + 60000);
+    /* a duplicate alarm changes nothing */
+    dr_alarm();
+    assert_string_equal(snapshot("ew"), s);
+    assert_true(hn_alarm() == t1 + 60000);
+    hn_advance(10);
+    r = dr_post("ew", "events/approval", "{\"approved\":false}");
+    EXPECT_HTTP(r, 202);
+    EXPECT_STR(r.body, "delivery", "resumed");
+    EXPECT_STR(r.body, "status.status", "completed");
+    EXPECT_JSON(r.body, "status.result", "{\"message\":\"Bo was rejected\",\"greeting\":\"Hello, Bo!\"}");
+    assert_true(hn_alarm() < 0);
+    /* after the end: 409, but validation first */
+    r = dr_post("ew", "events/approval", "{\"approved\":true}");
+    expect_error(r, 409, "WORKFLOW_NOT_RUNNING");
+    EXPECT_STR(r.body, "error.details.currentStatus", "completed");
+    r = dr_post("ew", "events/approval", "{\"approved\":\"yes\"}");
+    expect_error(r, 400, "EVENT_INVALID");
+}
+
+static void test_event_invalid(void **state) {
+    (void)state;
+    dr_resp r = dr_create("test", "ei", "{\"name\":\"C\"}");
+    EXPECT_HTTP(r, 201);
+    const char *before = snapshot("ei");
+    r = dr_post("ei", "events/nope", "{}");
+    expect_error(r, 400, "EVENT_INVALID");
+    EXPECT_STR(r.body, "error.details.event", "nope");
+    assert_int_equal(jlen(r.body, "error.details.issues"), 0);
+    r = dr_post("ei", "events/approval", "{\"approved\":\"yes\"}");
+    expect_error(r, 400, "EVENT_INVALID");
+    EXPECT_STR(r.body, "error.details.event", "approval");
+    EXPECT_JSON(r.body, "error.details.issues.0.path", "[\"approved\"]");
+    r = dr_post("ei", "events/approval", "{}");
+    expect_error(r, 400, "EVENT_INVALID");
+    r = dr_post("ei", "events/approval", "{\"approved\":");
+    expect_error(r, 400, "VALIDATION_ERROR");
+    dr_req big = {.method = "POST", .path = "/__ablauf/workflows/ei/events/approval",
+                  .body = "{\"approved\":true}", .body_too_large = 1};
+    expect_error(dr_fetch_req(&big), 413, "PAYLOAD_TOO_LARGE");
+    assert_string_equal(snapshot("ei"), before);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_events"), 0);
+    /* another id than the object's: 404 */
+    expect_not_found("someone-else");
+    r = dr_post("someone-else", "events/approval", "{\"approved\":true}");
+    expect_error(r, 404, "WORKFLOW_NOT_FOUND");
+    EXPECT_STR(r.body, "error.message", "Workflow \"someone-else\" not found");
+    /* an object without an instance */
+    hn_use("empty");
+    r = dr_post("empty", "events/approval", "{\"approved\":true}");
+    expect_error(r, 404, "WORKFLOW_NOT_FOUND");
+    expect_nothing_stored("empty");
+}
+
+static void test_event_timeout(void **state) {
+    (void)state;
+    dr_resp r = dr_create("test", "et", "{\"name\":\"D\"}");
+    EXPECT_HTTP(r, 201);
+    assert_true(dr_fire());
+    EXPECT_STR(snapshot("et"), "status", "waiting");
+    hn_advance(59999);
+    dr_alarm(); /* early */
+    EXPECT_STR(snapshot("et"), "status", "waiting");
+    assert_true(dr_fire());
+    const char *s = snapshot("et");
+    EXPECT_STR(s, "status", "errored");
+    EXPECT_STR(s, "errorCode", "EVENT_TIMEOUT");
+    EXPECT_CONTAINS(jstr(s, "error"), "Event \"approval\" timed out");
+    EXPECT_STR(s, "steps.@approval.status", "failed");
+    EXPECT_CONTAINS(jstr(s, "steps.@approval.error"), "Event \"approval\" timed out");
+    assert_true(hn_alarm() < 0);
+    r = dr_post("et", "events/approval", "{\"approved\":true}");
+    expect_error(r, 409, "WORKFLOW_NOT_RUNNING");
+    EXPECT_STR(r.body, "error.details.currentStatus", "errored");
+    assert_string_equal(snapshot("et"), s);
+}
+
+static void test_multi_event(void **state) {
+    (void)state;
+    dr_resp r = dr_create("multi-event", "me", "{\"name\":\"Eve\"}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "waiting");
+    EXPECT_STR(r.body, "steps.@first-approval.status", "waiting");
+    /* the second comes first: buffered; the first resumes and both are used */
+    r = dr_post("me", "events/second-approval", "{\"ok\":true}");
+    EXPECT_STR(r.body, "delivery", "buffered");
+    EXPECT_STR(r.body, "status.status", "waiting");
+    r = dr_post("me", "events/first-approval", "{\"ok\":false}");
+    EXPECT_STR(r.body, "delivery", "resumed");
+    EXPECT_STR(r.body, "status.status", "completed");
+    EXPECT_JSON(r.body, "status.result", "{\"greeting\":\"Hi, Eve\",\"first\":{\"ok\":false},\"second\":{\"ok\":true}}");
+}
+
+/* --- result sizes ---------------------------------------------------------------------- */
+
+static void test_size_limit(void **state) {
+    (void)state;
+    hn_use("sl-ok");
+    dr_resp r = dr_create("size-limit", "sl-ok", "{\"chunkSize\":100,\"stepCount\":3}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "completed");
+    EXPECT_JSON(r.body, "result", "{\"totalChunks\":3}");
+    /* 402 bytes per result: the third passes 1 KiB and fails without retry */
+    hn_use("sl-fail");
+    r = dr_create("size-limit", "sl-fail", "{\"chunkSize\":400,\"stepCount\":3}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "errored");
+    EXPECT_STR(r.body, "errorCode", "STEP_FAILED");
+    EXPECT_CONTAINS(jstr(r.body, "error"), "result size limit");
+    EXPECT_CONTAINS(jstr(r.body, "error"), "Step \"chunk-2\" failed: ");
+    EXPECT_STR(r.body, "steps.@chunk-2.status", "failed");
+    EXPECT_NUM(r.body, "steps.@chunk-2.attempts", 1);
+    EXPECT_STR(r.body, "steps.@chunk-1.status", "completed");
+    assert_true(hn_alarm() < 0);
+    /* onOverflow retry: normal retries, then exhausted */
+    hn_use("sl-retry");
+    double t0 = hn_now();
+    r = dr_create("size-limit-retry", "sl-retry", "{\"chunkSize\":400,\"stepCount\":3}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "sleeping");
+    EXPECT_NUM(r.body, "steps.@chunk-2.wakeAt", t0 + 100);
+    EXPECT_CONTAINS(jstr(r.body, "steps.@chunk-2.error"), "result size limit");
+    assert_true(dr_fire());
+    const char *s = snapshot("sl-retry");
+    EXPECT_STR(s, "status", "errored");
+    EXPECT_STR(s, "errorCode", "STEP_RETRY_EXHAUSTED");
+    EXPECT_CONTAINS(jstr(s, "error"), "Step \"chunk-2\" failed after 2 attempts: ");
+    EXPECT_CONTAINS(jstr(s, "error"), "result size limit");
+    /* one result over 1 MiB fails at once, even with onOverflow retry */
+    hn_use("sl-huge");
+    r = dr_create("size-limit-retry", "sl-huge", "{\"chunkSize\":1048577,\"stepCount\":1}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "errored");
+    EXPECT_STR(r.body, "errorCode", "STEP_FAILED");
+    EXPECT_NUM(r.body, "steps.0.attempts", 1);
+    EXPECT_CONTAINS(jstr(r.body, "error"), "1 MiB");
+}
+
+/* --- lifecycle ------------------------------------------------------------------------- */
+
+static void test_pause_resume(void **state) {
+    (void)state;
+    double t0 = hn_now();
+    dr_resp r = dr_create("test", "pr", "{\"name\":\"P\"}");
+    EXPECT_HTTP(r, 201);
+    hn_advance(1000);
+    r = dr_post("pr", "pause", NULL);
+    EXPECT_HTTP(r, 200);
+    EXPECT_STR(r.body, "status", "paused");
+    EXPECT_NUM(r.body, "updatedAt", t0 + 1000);
+    assert_true(hn_alarm() < 0);
+    assert_string_equal(last_index_status("pr"), "paused");
+    const char *paused = jcompact(r.body);
+    /* pause on paused: a harmless no-op */
+    hn_advance(1000);
+    r = dr_post("pr", "pause", NULL);
+    EXPECT_HTTP(r, 200);
+    assert_string_equal(jcompact(r.body), paused);
+    /* time passes, a stale alarm arrives: nothing runs while paused */
+    hn_advance(10000);
+    dr_alarm();
+    assert_string_equal(snapshot("pr"), paused);
+    assert_true(hn_alarm() < 0);
+    /* an event while paused is buffered */
+    r = dr_post("pr", "events/approval", "{\"approved\":true}");
+    EXPECT_HTTP(r, 202);
+    EXPECT_STR(r.body, "delivery", "buffered");
+    EXPECT_STR(r.body, "status.status", "paused");
+    /* resume runs the pass it causes: the sleep is over, the buffered event is used */
+    r = dr_post("pr", "resume", NULL);
+    EXPECT_HTTP(r, 200);
+    EXPECT_STR(r.body, "status", "completed");
+    EXPECT_JSON(r.body, "result", "{\"message\":\"P was approved\",\"greeting\":\"Hello, P!\"}");
+    assert_string_equal(last_index_status("pr"), "completed");
+    /* ended: pause/resume/terminate are 409 and change nothing */
+    const char *done = jcompact(r.body);
+    const char *routes[] = {"pause", "resume", "terminate"};
+    for (int i = 0; i < 3; i++) {
+        r = dr_post("pr", routes[i], NULL);
+        expect_error(r, 409, "WORKFLOW_NOT_RUNNING");
+        EXPECT_STR(r.body, "error.details.currentStatus", "completed");
+    }
+    assert_string_equal(snapshot("pr"), done);
+}
+
+static void test_resume_not_paused_and_waiting(void **state) {
+    (void)state;
+    dr_resp r = dr_create("test", "rw", "{\"name\":\"R\"}");
+    EXPECT_HTTP(r, 201);
+    const char *s = jcompact(r.body);
+    /* resume on a running (sleeping) instance: a no-op */
+    r = dr_post("rw", "resume", NULL);
+    EXPECT_HTTP(r, 200);
+    assert_string_equal(jcompact(r.body), s);
+    assert_true(dr_fire());
+    EXPECT_STR(snapshot("rw"), "status", "waiting");
+    double timeout = hn_alarm();
+    /* paused while waiting, resumed before the timeout: waiting again, same timer */
+    hn_advance(1000);
+    r = dr_post("rw", "pause", NULL);
+    EXPECT_STR(r.body, "status", "paused");
+    assert_true(hn_alarm() < 0);
+    hn_advance(1000);
+    r = dr_post("rw", "resume", NULL);
+    EXPECT_HTTP(r, 200);
+    EXPECT_STR(r.body, "status", "waiting");
+    assert_true(hn_alarm() == timeout);
+    /* paused past the timeout: on resume the wait times out */
+    r = dr_post("rw", "pause", NULL);
+    hn_set_now(timeout + 5000);
+    r = dr_post("rw", "resume", NULL);
+    EXPECT_HTTP(r, 200);
+    EXPECT_STR(r.body, "status", "errored");
+    EXPECT_STR(r.body, "errorCode", "EVENT_TIMEOUT");
+}
+
+static void test_terminate(void **state) {
+    (void)state;
+    dr_resp r = dr_create("test", "tm", "{\"name\":\"T\"}");
+    EXPECT_HTTP(r, 201);
+    r = dr_post("tm", "events/approval", "{\"approved\":true}");
+    EXPECT_STR(r.body, "delivery", "buffered");
+    hn_advance(100);
+    r = dr_post("tm", "terminate", NULL);
+    EXPECT_HTTP(r, 200);
+    EXPECT_STR(r.body, "status", "terminated");
+    assert_true(hn_alarm() < 0);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_events"), 0);
+    assert_int_equal(hn_close_count(), 1);
+    assert_int_equal(hn_last_close_code(), 1000);
+    assert_string_equal(hn_frame(hn_frame_count() - 1), "{\"event\":\"close\",\"data\":{}}");
+    assert_string_equal(last_index_status("tm"), "terminated");
+    const char *s = jcompact(r.body);
+    /* final: timers, events and lifecycle requests change nothing */
+    hn_advance(100000);
+    dr_alarm();
+    const char *routes[] = {"pause", "resume", "terminate"};
+    for (int i = 0; i < 3; i++) {
+        r = dr_post("tm", routes[i], NULL);
+        expect_error(r, 409, "WORKFLOW_NOT_RUNNING");
+        EXPECT_STR(r.body, "error.details.currentStatus", "terminated");
+    }
+    r = dr_post("tm", "events/approval", "{\"approved\":true}");
+    expect_error(r, 409, "WORKFLOW_NOT_RUNNING");
+    assert_string_equal(snapshot("tm"), s);
+    assert_int_equal(hn_close_count(), 1);
+    /* terminate a paused one too */
+    hn_use("tm2");
+    dr_create("test", "tm2", "{\"name\":\"T\"}");
+    dr_post("tm2", "pause", NULL);
+    r = dr_post("tm2", "terminate", NULL);
+    EXPECT_HTTP(r, 200);
+    EXPECT_STR(r.body, "status", "terminated");
+    /* lifecycle on an errored instance */
+    hn_use("tm3");
+    dr_create("non-retriable", "tm3", "{\"shouldFail\":true}");
+    r = dr_post("tm3", "pause", NULL);
+    expect_error(r, 409, "WORKFLOW_NOT_RUNNING");
+    EXPECT_STR(r.body, "error.details.currentStatus", "errored");
+    /* unknown instance */
+    hn_use("tm4");
+    expect_error(dr_post("tm4", "terminate", NULL), 404, "WORKFLOW_NOT_FOUND");
+    expect_nothing_stored("tm4");
+}
+
+static void test_advance_hook(void **state) {
+    (void)state;
+    dr_resp r = dr_create("test", "adv", "{\"name\":\"A\"}");
+    EXPECT_HTTP(r, 201);
+    r = dr_post("adv", "_advance", NULL);
+    EXPECT_HTTP(r, 200);
+    EXPECT_STR(r.body, "status", "waiting");
+    assert_true(hn_alarm() == hn_now() + 60000);
+    r = dr_post("adv", "_advance", NULL);
+    EXPECT_HTTP(r, 200);
+    EXPECT_STR(r.body, "status", "errored");
+    EXPECT_STR(r.body, "errorCode", "EVENT_TIMEOUT");
+    /* retries are timers too */
+    hn_use("adv2");
+    r = dr_create("failing-step", "adv2", "{\"failCount\":2}");
+    EXPECT_STR(r.body, "status", "sleeping");
+    r = dr_post("adv2", "_advance", NULL);
+    EXPECT_STR(r.body, "status", "sleeping");
+    EXPECT_NUM(r.body, "steps.0.attempts", 2);
+    r = dr_post("adv2", "_advance", NULL);
+    EXPECT_STR(r.body, "status", "completed");
+    /* without the hook the route does not exist */
+    dr_req q = {.method = "POST", .path = "/__ablauf/workflows/adv2/_advance", .env = "{}"};
+    expect_error(dr_fetch_req(&q), 404, "RESOURCE_NOT_FOUND");
+}
+
+/* --- the alarm ------------------------------------------------------------------------------- */
+
+static void test_alarm_is_earliest_timer(void **state) {
+    (void)state;
+    double t0 = hn_now();
+    dr_resp r = dr_create("test", "al", "{\"name\":\"N\"}");
+    EXPECT_HTTP(r, 201);
+    assert_true(hn_alarm() == t0 + 5000);
+    /* duplicate and early alarms while sleeping change nothing */
+    const char *s = snapshot("al");
+    int puts = hn_index_put_count();
+    for (int i = 0; i < 3; i++) {
+        hn_advance(1000);
+        dr_alarm();
+        assert_true(hn_alarm() == t0 + 5000);
+    }
+    assert_string_equal(snapshot("al"), s);
+    assert_int_equal(hn_index_put_count(), puts);
+    assert_true(dr_fire());
+    double t1 = hn_now();
+    assert_true(hn_alarm() == t1 + 60000);
+    s = snapshot("al");
+    /* the same alarm delivered twice */
+    dr_alarm();
+    assert_string_equal(snapshot("al"), s);
+    assert_true(hn_alarm() == t1 + 60000);
+    r = dr_post("al", "events/approval", "{\"approved\":true}");
+    EXPECT_STR(r.body, "status.status", "completed");
+    assert_true(hn_alarm() < 0);
+    assert_int_equal(hn_frame_count(), 1); /* the end frame only: no updates declared */
+}
+
+/* --- live updates ------------------------------------------------------------------------------ */
+
+static void expect_frame(int i, const char *event, const char *data, int seq) {
+    const char *f = hn_frame(i);
+    if (f == NULL) fail_msg("no frame %d", i);
+    EXPECT_STR(f, "event", event);
+    EXPECT_STR(f, "data", data);
+    if (seq) EXPECT_NUM(f, "seq", seq);
+    else if (jget(f, "seq") != NULL) fail_msg("frame %d has a seq: %s", i, f);
+}
+
+static void test_sse_frames_once(void **state) {
+    (void)state;
+    double t0 = hn_now();
+    dr_resp r = dr_create("sse-test", "sse", "{\"itemCount\":10}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "completed");
+    EXPECT_JSON(r.body, "result", "{\"processed\":10}");
+    assert_int_equal(hn_frame_count(), 4);
+    expect_frame(0, "progress", "{\"percent\":0}", 0);
+    expect_frame(1, "progress", "{\"percent\":50}", 0);
+    expect_frame(2, "done", "{\"message\":\"Processed 10 items\"}", 1);
+    assert_string_equal(hn_frame(3), "{\"event\":\"close\",\"data\":{}}");
+    assert_int_equal(hn_close_count(), 1);
+    assert_int_equal(hn_last_close_code(), 1000);
+    /* more passes, alarms and requests: no new frames */
+    for (int i = 0; i < 3; i++) {
+        hn_advance(1000);
+        dr_alarm();
+    }
+    dr_create("sse-test", "sse", "{\"itemCount\":10}");
+    dr_get("sse");
+    assert_int_equal(hn_frame_count(), 4);
+    assert_int_equal(hn_close_count(), 1);
+    /* persisted updates: only the emit */
+    r = dr_fetch("GET", "/__ablauf/workflows/sse/updates", NULL);
+    EXPECT_HTTP(r, 200);
+    assert_int_equal(jlen(r.body, "updates"), 1);
+    EXPECT_NUM(r.body, "updates.0.seq", 1);
+    EXPECT_STR(r.body, "updates.0.event", "done");
+    EXPECT_STR(r.body, "updates.0.data", "{\"message\":\"Processed 10 items\"}");
+    EXPECT_NUM(r.body, "updates.0.createdAt", t0);
+    r = dr_fetch("GET", "/__ablauf/workflows/sse/updates?after=1", NULL);
+    assert_int_equal(jlen(r.body, "updates"), 0);
+    r = dr_fetch("GET", "/__ablauf/workflows/sse/updates?after=x", NULL);
+    expect_error(r, 400, "VALIDATION_ERROR");
+}
+
+static void test_websocket_route(void **state) {
+    (void)state;
+    dr_create("sse-test", "wsx", "{\"itemCount\":3}");
+    dr_req q = {.method = "GET", .path = "/__ablauf/workflows/wsx/ws"};
+    dr_resp r = dr_fetch_req(&q);
+    assert_int_equal(r.status, 426);
+    q.headers = "{\"upgrade\":\"websocket\"}";
+    r = dr_fetch_req(&q);
+    assert_int_equal(r.status, 101);
+    assert_int_equal(jlen(r.meta, "websocket.frames"), 2);
+    const char *f0 = jstr(r.meta, "websocket.frames.0");
+    EXPECT_STR(f0, "event", "done");
+    EXPECT_STR(f0, "data", "{\"message\":\"Processed 3 items\"}");
+    EXPECT_NUM(f0, "seq", 1);
+    assert_string_equal(jstr(r.meta, "websocket.frames.1"), "{\"event\":\"close\",\"data\":{}}");
+    EXPECT_NUM(r.meta, "websocket.close", 1000);
+    q.query = "after=1";
+    r = dr_fetch_req(&q);
+    assert_int_equal(jlen(r.meta, "websocket.frames"), 1);
+    /* the object's own /ws route */
+    q.path = "/ws";
+    q.query = NULL;
+    r = dr_fetch_req(&q);
+    assert_int_equal(r.status, 101);
+    /* a workflow without updates: accepted and closed with 1008 */
+    hn_use("wse");
+    dr_create("echo", "wse", "{\"message\":\"m\"}");
+    q.path = "/__ablauf/workflows/wse/ws";
+    r = dr_fetch_req(&q);
+    assert_int_equal(r.status, 101);
+    EXPECT_NUM(r.meta, "websocket.close", 1008);
+    /* a running instance: frames so far, socket stays open */
+    hn_use("wsl");
+    dr_create("live-progress", "wsl", "{\"steps\":2}");
+    q.path = "/__ablauf/workflows/wsl/ws";
+    r = dr_fetch_req(&q);
+    assert_int_equal(r.status, 101);
+    assert_int_equal(jlen(r.meta, "websocket.frames"), 0);
+    assert_null(jget(r.meta, "websocket.close"));
+    /* unknown id */
+    hn_use("wsn");
+    q.path = "/__ablauf/workflows/wsn/ws";
+    expect_error(dr_fetch_req(&q), 404, "WORKFLOW_NOT_FOUND");
+}
+
+static void test_live_progress_once(void **state) {
+    (void)state;
+    dr_resp r = dr_create("live-progress", "lp", "{\"steps\":4}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "waiting");
+    assert_int_equal(hn_frame_count(), 0);
+    r = dr_post("lp", "events/go", "{}");
+    EXPECT_STR(r.body, "status.status", "completed");
+    EXPECT_JSON(r.body, "status.result", "{\"total\":4}");
+    assert_int_equal(hn_frame_count(), 8);
+    expect_frame(0, "progress", "{\"step\":1}", 0);
+    expect_frame(1, "progress", "{\"step\":2}", 0);
+    expect_frame(2, "progress", "{\"step\":2}", 1);
+    expect_frame(3, "progress", "{\"step\":3}", 0);
+    expect_frame(4, "progress", "{\"step\":4}", 0);
+    expect_frame(5, "progress", "{\"step\":4}", 2);
+    expect_frame(6, "done", "{\"total\":4}", 3);
+    for (int i = 0; i < 3; i++) dr_alarm();
+    assert_int_equal(hn_frame_count(), 8);
+    r = dr_fetch("GET", "/__ablauf/workflows/lp/updates", NULL);
+    assert_int_equal(jlen(r.body, "updates"), 3);
+}
+
+/* --- crash detection ------------------------------------------------------------------------------ */
+
+static long long col(const char *c) { return hn_query_int(dr_printf("SELECT %s FROM ab_instance", c)); }
+
+static void test_crash_isolate_died(void **state) {
+    (void)state;
+    dr_resp r = dr_create("failing-step", "cr", "{\"failCount\":1}");
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "sleeping");
+    assert_int_equal(col("event_open"), 0);
+    hn_set_now(hn_alarm());
+    /* the alarm fires; its event begins, then the isolate dies before ab_alarm */
+    hn_set_alarm(-1);
+    assert_true(dr_begin() > 0);
+    assert_true(col("event_open") != 0);
+    /* the platform delivers the alarm again: the engine notices the death and
+     * runs the next body only behind a committed marker */
+    dr_alarm();
+    assert_int_equal(col("careful"), 1);
+    assert_int_equal(col("died"), 0);
+    assert_int_equal(col("event_open"), 0);
+    const char *s = snapshot("cr");
+    EXPECT_STR(s, "steps.0.status", "running");
+    EXPECT_NUM(s, "steps.0.attempts", 2);
+    EXPECT_NUM(s, "steps.0.wakeAt", hn_now());
+    assert_true(hn_alarm() == hn_now()); /* the body runs in an event of its own */
+    /* that event dies too, while the body runs: the attempt is a crash */
+    hn_set_alarm(-1);
+    assert_true(dr_begin() > 0);
+    dr_alarm();
+    s = snapshot("cr");
+    EXPECT_STR(s, "status", "sleeping");
+    EXPECT_NUM(s, "steps.0.attempts", 2);
+    assert_int_equal(jlen(s, "steps.0.retryHistory"), 2);
+    EXPECT_STR(s, "steps.0.retryHistory.0.error", "Intentional failure #1");
+    EXPECT_CONTAINS(jstr(s, "steps.0.retryHistory.1.error"), "crash");
+    EXPECT_NUM(s, "steps.0.retryHistory.1.attempt", 2);
+    EXPECT_NUM(s, "steps.0.wakeAt", hn_now() + 1000); /* exponential: 500 x 2 */
+    assert_true(hn_alarm() == hn_now() + 1000);
+    /* the retry: marker first (careful), then the body in the next event */
+    assert_true(dr_fire());
+    EXPECT_STR(snapshot("cr"), "steps.0.status", "running");
+    EXPECT_NUM(snapshot("cr"), "steps.0.attempts", 3);
+    assert_true(dr_fire());
+    s = snapshot("cr");
+    EXPECT_STR(s, "status", "completed");
+    EXPECT_JSON(s, "result", "\"recovered\"");
+    EXPECT_NUM(s, "steps.0.attempts", 3);
+    assert_int_equal(col("careful"), 0);
+    assert_int_equal(col("deaths"), 0);
+    assert_true(hn_alarm() < 0);
+}
+
+static void test_crash_outside_steps(void **state) {
+    (void)state;
+    dr_resp r = dr_create("test", "co", "{\"name\":\"C\"}");
+    EXPECT_HTTP(r, 201);
+    /* one death outside any body: noticed, the pass goes on */
+    assert_true(dr_begin() > 0);
+    assert_true(dr_fire());
+    EXPECT_STR(snapshot("co"), "status", "waiting");
+    assert_int_equal(col("careful"), 1);
+    /* the event arrives: careful changes nothing for a wait */
+    r = dr_post("co", "events/approval", "{\"approved\":true}");
+    EXPECT_STR(r.body, "status.status", "completed");
+    /* deaths in a row with no step to blame: the instance errors instead of looping */
+    hn_use("co2");
+    dr_create("test", "co2", "{\"name\":\"C\"}");
+    for (int i = 0; i < 4; i++) assert_true(dr_begin() > 0);
+    assert_true(col("deaths") >= 3);
+    dr_alarm();
+    const char *s = snapshot("co2");
+    EXPECT_STR(s, "status", "errored");
+    EXPECT_STR(s, "errorCode", "INTERNAL_ERROR");
+    EXPECT_CONTAINS(jstr(s, "error"), "crashed");
+}
+
+/* A trap inside a step body (the marker is committed, the completion is
+ * not): the attempt is recorded as a crash and retried by the rules;
+ * completed steps never run again. */
+static void test_trap_in_step_body(void **state) {
+    (void)state;
+    /* find the statement count of a clean create */
+    dr_create("multi-step", "tp", "{\"value\":1}");
+    long clean = hn_sql_calls();
+    int found = 0;
+    for (long k = 0; k < clean && !found; k++) {
+        dr_reset();
+        hn_trap_at_sql((int)k + 1); /* +1: the begin of the create call runs first */
+        dr_resp r = dr_create("multi-step", "tp", "{\"value\":1}");
+        hn_trap_at_sql(-1);
+        if (!r.trapped) continue;
+        if (hn_query_int("SELECT count(*) FROM ab_steps WHERE name = 'step-b' AND status = 'running'"
+                         " AND attempts = 1") != 1)
+            continue;
+        found = 1;
+        /* the shim ran ab_recover: a pass is due now */
+        assert_true(hn_alarm() == hn_now());
+        assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps WHERE name = 'step-a'"
+                                      " AND status = 'completed'"), 1);
+        assert_true(dr_fire());
+        const char *s = snapshot("tp");
+        EXPECT_STR(s, "steps.@step-b.status", "sleeping");
+        EXPECT_CONTAINS(jstr(s, "steps.@step-b.retryHistory.0.error"), "crash");
+        EXPECT_NUM(s, "steps.@step-b.retryHistory.0.attempt", 1);
+        EXPECT_NUM(s, "steps.@step-b.wakeAt", hn_now() + 1000); /* default 1s */
+        assert_true(dr_settle(10) >= 1);
+        s = snapshot("tp");
+        EXPECT_STR(s, "status", "completed");
+        EXPECT_JSON(s, "result", "{\"a\":2,\"b\":4,\"c\":14,\"d\":\"result:14\"}");
+        EXPECT_NUM(s, "steps.@step-a.attempts", 1);
+        EXPECT_NUM(s, "steps.@step-b.attempts", 2);
+        EXPECT_NUM(s, "steps.@step-c.attempts", 1);
+        EXPECT_NUM(s, "steps.@step-d.attempts", 1);
+    }
+    assert_true(found);
+}
+
+/* A trap at any statement of any call leaves an instance that the recovery
+ * pass and its alarms bring to the right end, with every update sent at
+ * most once and in order. */
+static void trap_sweep(const char *type, const char *payload, const char *want_result,
+                       int check_frames) {
+    dr_reset();
+    dr_create(type, "sw", payload);
+    dr_settle(50);
+    long total = hn_sql_calls();
+    for (long k = 0; k < total + 5; k++) {
+        dr_reset();
+        hn_trap_at_sql((int)k);
+        dr_resp r = dr_create(type, "sw", payload);
+        int trapped = r.trapped;
+        for (int i = 0; i < 50 && !trapped && dr_fire(); i++) trapped = hn_sql_calls() < 0;
+        hn_trap_at_sql(-1);
+        /* after a trap a create may be retried by the client */
+        if (jget(snapshot_or_null("sw"), "") == NULL) dr_create(type, "sw", payload);
+        dr_settle(50);
+        const char *s = snapshot("sw");
+        if (strcmp(jstr(s, "status"), "completed") != 0)
+            fail_msg("%s, trap at statement %ld: ended %s", type, k, s);
+        EXPECT_JSON(s, "result", want_result);
+        if (check_frames) {
+            /* progress 0, progress 50, done: each at most once, in order */
+            const char *order[] = {"{\"percent\":0}", "{\"percent\":50}", "{\"message\":\"Processed 10 items\"}"};
+            int next = 0;
+            for (int i = 0; i < hn_frame_count(); i++) {
+                const char *data = jstr(hn_frame(i), "data");
+                if (data == NULL) continue; /* the end frame */
+                int at = -1;
+                for (int j = 0; j < 3; j++)
+                    if (strcmp(data, order[j]) == 0) at = j;
+                if (at < next) fail_msg("%s, trap at %ld: frame %s repeated or out of order", type, k, data);
+                next = at + 1;
+            }
+            assert_true(hn_query_int("SELECT count(*) FROM ab_updates") <= 1);
+        }
+    }
+}

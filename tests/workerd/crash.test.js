@@ -1,0 +1,98 @@
+// crash.test.js — crash safety (SPEC §8, §9 crash-once): a wasm trap inside a
+// step body is answered 500, recorded as a crashed attempt, retried by the
+// rules, and never takes other instances down.
+import { describe, expect, it } from 'vitest';
+import {
+  advance, advanced, create, created, expectError, expectStatusShape, sendEvent, statusOf, stepOf, timeline, uid,
+} from './helpers.js';
+
+/** Calls _advance until the instance completes (bounded); returns the Status. */
+async function advanceUntilCompleted(id, max = 10) {
+  for (let i = 0; i < max; i++) {
+    const res = await advance(id);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const s = expectStatusShape(res.body);
+    expect(s.status).not.toBe('errored');
+    // SPEC §2: the answer shows the instance at rest, even right after a crash.
+    expect(s.status).not.toBe('running');
+    if (s.status === 'completed') return s;
+  }
+  throw new Error(`instance ${id} did not complete after ${max} _advance calls`);
+}
+
+/** Creates crash-once and drives it into the trap; returns the id. */
+async function crashOnce() {
+  const id = uid('crash');
+  const s = await created('crash-once', id, {});
+  expect(s.status).toBe('sleeping');
+  expect(stepOf(s, 'first')).toMatchObject({ status: 'completed', result: 'safe', attempts: 1 });
+  expect(stepOf(s, 'gap')).toMatchObject({ type: 'sleep', status: 'sleeping' });
+  const res = await advance(id);
+  const e = expectError(res, 'INTERNAL_ERROR');
+  expect(e.status).toBe(500);
+  return id;
+}
+
+describe('crash-once', () => {
+  it('answers the trapping request 500, then recovers and completes', async () => {
+    const id = await crashOnce();
+    // The very next request works.
+    const after = await statusOf(id);
+    expect(after.id).toBe(id);
+    expect(['running', 'sleeping', 'completed']).toContain(after.status);
+    expect(stepOf(after, 'first')).toMatchObject({ status: 'completed', attempts: 1 });
+
+    const done = await advanceUntilCompleted(id);
+    expect(done.result).toEqual({ a: 'safe', b: 'recovered' });
+    expect(done.error).toBeNull();
+    const first = stepOf(done, 'first');
+    expect(first).toMatchObject({ status: 'completed', attempts: 1, result: 'safe', retryHistory: null });
+    const second = stepOf(done, 'second');
+    expect(second).toMatchObject({ status: 'completed', attempts: 2, result: 'recovered' });
+    expect(second.retryHistory).toHaveLength(1);
+    expect(second.retryHistory[0].attempt).toBe(1);
+    expect(second.retryHistory[0].error).toContain('crashed');
+    expect(await statusOf(id)).toEqual(done);
+
+    const tl = await timeline(id);
+    expect(tl.body.timeline.map((t) => [t.name, t.attempts])).toEqual([['first', 1], ['second', 2]]);
+  });
+
+  it('keeps other instances working: created before and after the trap', async () => {
+    const before = uid('crash-before');
+    expect((await created('test', before, { name: 'Vic' })).status).toBe('sleeping');
+
+    const crashed = await crashOnce();
+
+    // An echo created right after the 500 succeeds.
+    const echo = await create('echo', uid('crash-after-echo'), { message: 'still here' });
+    expect(echo.status).toBe(201);
+    expect(echo.body.result).toEqual({ original: 'still here', echoed: 'still here' });
+
+    // The instance created before the trap runs on.
+    expect((await advanced(before)).status).toBe('waiting');
+    const ev = await sendEvent(before, 'approval', { approved: true });
+    expect(ev.status).toBe(202);
+    expect(ev.body.status.result).toEqual({ message: 'Vic was approved', greeting: 'Hello, Vic!' });
+
+    // A multi-step instance created after the trap completes in one request.
+    const ms = await created('multi-step', uid('crash-after-ms'), { value: 5 });
+    expect(ms.result).toEqual({ a: 6, b: 12, c: 22, d: 'result:22' });
+
+    // And the crashed one still completes.
+    const done = await advanceUntilCompleted(crashed);
+    expect(done.result).toEqual({ a: 'safe', b: 'recovered' });
+  });
+
+  it('two crashing instances recover independently', async () => {
+    const a = await crashOnce();
+    const b = await crashOnce();
+    const doneB = await advanceUntilCompleted(b);
+    const doneA = await advanceUntilCompleted(a);
+    for (const d of [doneA, doneB]) {
+      expect(d.result).toEqual({ a: 'safe', b: 'recovered' });
+      expect(stepOf(d, 'second').attempts).toBe(2);
+      expect(stepOf(d, 'first').attempts).toBe(1);
+    }
+  });
+});
