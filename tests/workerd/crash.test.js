@@ -3,7 +3,7 @@
 // rules, and never takes other instances down.
 import { describe, expect, it } from 'vitest';
 import {
-  advance, advanced, create, created, expectError, expectStatusShape, sendEvent, statusOf, stepOf, timeline, uid,
+  advance, advanced, create, created, expectError, expectStatusShape, sendEvent, statusOf, stepOf, stubOf, timeline, uid,
 } from './helpers.js';
 
 /** Calls _advance until the instance completes (bounded); returns the Status. */
@@ -94,5 +94,23 @@ describe('crash-once', () => {
       expect(stepOf(d, 'second').attempts).toBe(2);
       expect(stepOf(d, 'first').attempts).toBe(1);
     }
+  });
+
+  it('requests that end normally, even with an error, are never mistaken for crashes', async () => {
+    // Each POST marks an event in progress; an answer of any kind must clear
+    // the mark, or the engine would count deaths and finally error the instance.
+    const id = uid('crash-none');
+    expect((await created('test', id, { name: 'Kim' })).status).toBe('sleeping');
+    const stub = stubOf(id);
+    for (let i = 0; i < 5; i++) {
+      const res = await stub.fetch(`https://x/__ablauf/workflows/${id}/no-such-route`, { method: 'POST' });
+      expect(res.status).toBe(404);
+      const bad = await sendEvent(id, 'approval', { approved: 'not a boolean' });
+      expect(bad.status).toBe(400);
+    }
+    expect((await advanced(id)).status).toBe('waiting');
+    const ev = await sendEvent(id, 'approval', { approved: false });
+    expect(ev.body.status.status).toBe('completed');
+    expect(ev.body.status.result.message).toBe('Kim was rejected');
   });
 });

@@ -344,7 +344,7 @@ static void settle_if_armed(const eng_state *st, http_response *res) {
     cJSON_AddTrueToObject(res->meta, "settle");
 }
 
-void api_handle(const http_request *req, int64_t gen, http_response *res) {
+static void dispatch(const http_request *req, http_response *res) {
     route_match m;
     const char *why;
     if (db_migrate() != 0) return storage_error(res);
@@ -373,6 +373,11 @@ void api_handle(const http_request *req, int64_t gen, http_response *res) {
     case R_INDEX_LIST: index_list(req, res); break;
     default: http_error(res, ERR_RESOURCE_NOT_FOUND, "Not found", NULL); break;
     }
+}
+
+void api_handle(const http_request *req, int64_t gen, http_response *res) {
+    dispatch(req, res);
+    /* Whatever the answer, this event finished normally: clear its mark. */
     if (gen != 0) {
         eng_state st;
         if (eng_load(&st) == 0) {
@@ -404,8 +409,7 @@ void api_settle(int64_t gen, int status, const char *prev, size_t len, http_resp
 void api_alarm(int64_t gen) {
     eng_state st;
     if (db_migrate() != 0 || eng_load(&st) != 0 || st.inst == NULL) return;
-    if (eng_run(&st) != 0) return;
-    if (strcmp(st.inst->status, "paused") == 0) host_set_alarm(-1);
+    if (eng_run(&st) == 0 && strcmp(st.inst->status, "paused") == 0) host_set_alarm(-1);
     eng_finish(&st, gen);
 }
 
