@@ -375,8 +375,17 @@ static void dispatch(const http_request *req, http_response *res) {
     }
 }
 
+/* A failed event (out of memory, storage error) may have written part of
+ * its work first: a statement can run and the engine fail right after. The
+ * alarm brings the instance back to rest soon; a pass with nothing due writes
+ * nothing and re-arms the earliest timer. */
+#define RETRY_AFTER_FAILURE_MS 1000
+
+static void retry_soon(void) { host_set_alarm(host_now() + RETRY_AFTER_FAILURE_MS); }
+
 void api_handle(const http_request *req, int64_t gen, http_response *res) {
     dispatch(req, res);
+    if (res->status >= 500) retry_soon();
     /* Whatever the answer, this event finished normally: clear its mark. */
     if (gen != 0) {
         eng_state st;
@@ -389,8 +398,10 @@ void api_handle(const http_request *req, int64_t gen, http_response *res) {
 
 void api_settle(int64_t gen, int status, const char *prev, size_t len, http_response *res) {
     eng_state st;
-    if (eng_load(&st) != 0 || st.inst == NULL) return storage_error(res);
-    if (eng_run(&st) != 0) return storage_error(res);
+    if (eng_load(&st) != 0 || st.inst == NULL || eng_run(&st) != 0) {
+        retry_soon();
+        return storage_error(res);
+    }
     eng_finish(&st, gen);
     /* Re-render the first answer with the instance as it is now: either the
      * Status itself or {"delivery", "status": Status}. */
@@ -408,16 +419,28 @@ void api_settle(int64_t gen, int status, const char *prev, size_t len, http_resp
 
 void api_alarm(int64_t gen) {
     eng_state st;
-    if (db_migrate() != 0 || eng_load(&st) != 0 || st.inst == NULL) return;
-    if (eng_run(&st) == 0 && strcmp(st.inst->status, "paused") == 0) host_set_alarm(-1);
+    if (db_migrate() != 0 || eng_load(&st) != 0) {
+        retry_soon(); /* the platform consumed this alarm */
+        return;
+    }
+    if (st.inst == NULL) return;
+    if (eng_run(&st) != 0) retry_soon();
+    else if (strcmp(st.inst->status, "paused") == 0) host_set_alarm(-1);
     eng_finish(&st, gen);
 }
 
 void api_recover(void) {
     eng_state st;
     if (db_migrate() != 0 || eng_load(&st) != 0 || st.inst == NULL) return;
-    if (!eng_is_ended(st.inst->status) && strcmp(st.inst->status, "paused") != 0)
-        host_set_alarm(host_now());
+    if (eng_is_ended(st.inst->status) || strcmp(st.inst->status, "paused") == 0) return;
+    /* The trapped call may have carried no event mark (a create's first
+     * pass has none): record the death here, so the recovery pass blames the
+     * step left running instead of re-running its attempt unrecorded. */
+    if (!st.inst->died) {
+        st.inst->died = 1;
+        db_instance_save(st.inst);
+    }
+    host_set_alarm(host_now());
 }
 
 int api_ws_close_code(int code) {

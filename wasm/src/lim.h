@@ -28,7 +28,8 @@ int lim_valid_id(const char *s);
  * characters. */
 int lim_valid_name(const char *s);
 
-/* Nesting depth of a JSON value (a scalar is 1). Stops counting at limit+1. */
+/* Nesting depth of a JSON value: containers count, a scalar is 0, [] is 1.
+ * Stops counting at limit+1. */
 int lim_json_depth(const cJSON *v, int limit);
 
 /* Percent-decodes a URL path segment into a fresh arena string; NULL if the
