@@ -1335,6 +1335,33 @@ static void test_index_shard(void **state) {
     expect_error(dr_merge_req(&q, "{}"), 500, "INTERNAL_ERROR");
 }
 
+
+/* ARCHITECTURE "Replay is cheap": the pass an event causes replays K completed
+ * steps with the same number of SQL statements whatever K is (the history is
+ * loaded once and looked up in memory), not one query per step. */
+static long statements_for_replay(int k) {
+    const char *id = dr_printf("replay-cost-%d", k);
+    hn_use(id); /* one object per instance, as in production */
+    dr_resp r = dr_create("benchmark-replay", id, dr_printf("{\"steps\":%d,\"work\":1}", k));
+    if (r.status != 201) fail_msg("create: %d %s", r.status, r.body + (strlen(r.body) > 400 ? strlen(r.body) - 400 : 0));
+    EXPECT_STR(r.body, "status", "waiting");
+    long before = hn_sql_calls();
+    r = dr_post(id, dr_printf("events/go"), "{}");
+    if (r.status != 202) fail_msg("event: %d %s", r.status, r.body);
+    EXPECT_STR(r.body, "status.status", "completed");
+    if (jlen(r.body, "status.steps") != k + 1) fail_msg("want %d steps in %s", k + 1, r.body);
+    return hn_sql_calls() - before;
+}
+
+static void test_replay_costs_no_query_per_step(void **state) {
+    (void)state;
+    long small = statements_for_replay(10);
+    long large = statements_for_replay(500);
+    if (small != large)
+        fail_msg("replaying 10 steps took %ld statements, 500 steps took %ld", small, large);
+    assert_true(small < 30);
+}
+
 int test_engine_run(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_create_echo, reset),
@@ -1372,6 +1399,7 @@ int test_engine_run(void) {
         cmocka_unit_test_setup(test_listing, reset),
         cmocka_unit_test_setup(test_listing_follows_every_change, reset),
         cmocka_unit_test_setup(test_index_shard, reset),
+        cmocka_unit_test_setup(test_replay_costs_no_query_per_step, reset),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
