@@ -173,8 +173,10 @@ export function createAblaufClient(options = {}) {
      * dropped connection it reconnects with back-off and resumes after the last
      * seq it saw (persisted updates: no duplicates, no gaps; broadcasts sent
      * while disconnected are missed). It ends when the instance ends (the end
-     * frame) or `signal` aborts, and throws AblaufError when the instance does
-     * not exist, is not authorized, or declares no updates (close 1008).
+     * frame) or `signal` aborts. It throws the API's AblaufError when the
+     * handshake is refused with a 4xx (WORKFLOW_NOT_FOUND, UNAUTHORIZED), and
+     * AblaufError VALIDATION_ERROR (details.closeCode 1008) when the workflow
+     * declares no updates.
      *
      * @param {string} id
      * @param {{signal?: AbortSignal, after?: number}} [opts]

@@ -514,3 +514,38 @@ const ab_workflow wf_benchmark_replay = {
     .events = benchmark_replay_events,
     .run = benchmark_replay_run,
 };
+
+/* --- resume-updates ----------------------------------------------------------------------- */
+
+/* Updates around a sleep and an event: each call site must fire exactly once
+ * across the passes that resume the instance (SPEC §6). Used by the tests. */
+static ab_rc stage(ab_ctx *c, int persist, const char *name) {
+    cJSON *v = object2("name", cJSON_CreateString(name), NULL, NULL);
+    return persist ? ab_emit(c, "stage", v) : ab_broadcast(c, "stage", v);
+}
+
+static ab_rc resume_updates_run(ab_ctx *c, const cJSON *in, cJSON **result) {
+    AB_TRY(stage(c, 0, "start"));
+    AB_TRY(stage(c, 1, "before-sleep"));
+    AB_TRY(ab_sleep(c, "nap", "1h"));
+    AB_TRY(stage(c, 1, "after-sleep"));
+    AB_TRY(stage(c, 0, "after-sleep-live"));
+    AB_TRY(ab_wait_for_event(c, "go", NULL, NULL));
+    AB_TRY(stage(c, 1, "after-event"));
+    AB_TRY(ab_do(c, "finish", NULL, ret_text, cJSON_CreateString("finished"), result));
+    AB_TRY(stage(c, 1, "done"));
+    return AB_OK;
+}
+
+static const ab_update_def resume_updates_updates[] = {
+    {"stage", "{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"name\":{\"type\":\"string\"}}}"},
+    {NULL, NULL}};
+
+const ab_workflow wf_resume_updates = {
+    .type = "resume-updates",
+    .input_schema = "{\"type\":\"object\"}",
+    .result_schema = "{\"const\":\"finished\"}",
+    .events = benchmark_replay_events,
+    .updates = resume_updates_updates,
+    .run = resume_updates_run,
+};

@@ -5,12 +5,12 @@
 extern const ab_workflow wf_echo, wf_test, wf_multi_step, wf_failing_step, wf_backoff_config,
     wf_non_retriable, wf_duplicate_step, wf_multi_event, wf_replay_counter, wf_sleep_until,
     wf_size_limit, wf_size_limit_retry, wf_sse_test, wf_live_progress, wf_crash_once,
-    wf_no_schema, wf_benchmark, wf_benchmark_replay;
+    wf_no_schema, wf_benchmark, wf_benchmark_replay, wf_resume_updates;
 
 const ab_workflow *const ab_registry[] = {
     &wf_echo,          &wf_test,           &wf_multi_step,     &wf_failing_step,
     &wf_backoff_config, &wf_non_retriable,  &wf_duplicate_step, &wf_multi_event,
     &wf_replay_counter, &wf_sleep_until,    &wf_size_limit,     &wf_size_limit_retry,
     &wf_sse_test,       &wf_live_progress,  &wf_crash_once,     &wf_no_schema,
-    &wf_benchmark,      &wf_benchmark_replay, NULL,
+    &wf_benchmark,      &wf_benchmark_replay, &wf_resume_updates, NULL,
 };

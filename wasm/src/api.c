@@ -273,9 +273,9 @@ static cJSON *update_frame(const cJSON *r) {
 static void websocket(const http_request *req, const route_match *m, http_response *res) {
     const char *up = http_header(req, "upgrade");
     if (up == NULL || strcasecmp(up, "websocket") != 0) {
-        http_error(res, ERR_VALIDATION_ERROR, "Expected Upgrade: websocket", NULL);
-        res->status = 426;
-        return;
+        /* 426 has no code of its own in the catalog: a validation error
+         * answered with the status that tells clients what to do. */
+        return http_error_status(res, 426, ERR_VALIDATION_ERROR, "Expected Upgrade: websocket", NULL);
     }
     int64_t after = after_param(req);
     if (after < 0) return http_error(res, ERR_VALIDATION_ERROR, "after must be a non-negative integer", NULL);

@@ -95,17 +95,22 @@ void http_json_value(http_response *res, int status, const cJSON *v) {
 }
 
 void http_error(http_response *res, err_code code, const char *message, cJSON *details) {
+    http_error_status(res, err_status(code), code, message, details);
+}
+
+void http_error_status(http_response *res, int status, err_code code, const char *message,
+                       cJSON *details) {
     cJSON *root = cJSON_CreateObject();
     cJSON *err = cJSON_AddObjectToObject(root, "error");
     if (err == NULL || !cJSON_AddStringToObject(err, "code", err_name(code)) ||
         !cJSON_AddStringToObject(err, "message", message ? message : err_name(code)) ||
-        !cJSON_AddNumberToObject(err, "status", err_status(code)) ||
+        !cJSON_AddNumberToObject(err, "status", status) ||
         !cJSON_AddStringToObject(err, "source", err_source(code))) {
         http_oom(res);
         return;
     }
     if (details != NULL) cJSON_AddItemToObject(err, "details", details);
-    http_json_value(res, err_status(code), root);
+    http_json_value(res, status, root);
 }
 
 void http_set_header(http_response *res, const char *name, const char *value) {

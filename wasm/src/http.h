@@ -73,6 +73,9 @@ void http_json(http_response *res, int status, const char *body);
 /* Serializes v (cJSON) as the body; 500 on allocation failure. */
 void http_json_value(http_response *res, int status, const cJSON *v);
 void http_error(http_response *res, err_code code, const char *message, cJSON *details);
+/* The same with an HTTP status outside the catalog (426 Upgrade Required). */
+void http_error_status(http_response *res, int status, err_code code, const char *message,
+                       cJSON *details);
 /* Adds a response header for the host to set. */
 void http_set_header(http_response *res, const char *name, const char *value);
 /* Marks the response as out of memory (500) — the last resort path. */
