@@ -454,7 +454,8 @@ static ab_rc bench_step(ab_ctx *c, const cJSON *arg, cJSON **out) {
     return AB_OK;
 }
 
-static ab_rc benchmark_run(ab_ctx *c, const cJSON *in, cJSON **result) {
+/* Runs in->steps sequential bench steps; *result = {steps, checksum}. */
+static ab_rc bench_steps(ab_ctx *c, const cJSON *in, cJSON **result) {
     int steps = (int)num(in, "steps");
     uint32_t sum = 0;
     cJSON *arg = cJSON_CreateArray();
@@ -471,6 +472,10 @@ static ab_rc benchmark_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     return AB_OK;
 }
 
+static ab_rc benchmark_run(ab_ctx *c, const cJSON *in, cJSON **result) {
+    return bench_steps(c, in, result);
+}
+
 const ab_workflow wf_benchmark = {
     .type = "benchmark",
     .result_schema = "{\"type\":\"object\",\"required\":[\"steps\",\"checksum\"],\"properties\":{\"steps\":{\"type\":\"integer\"},\"checksum\":{\"type\":\"integer\"}}}",
@@ -485,21 +490,8 @@ const ab_workflow wf_benchmark = {
 /* `steps` completed steps, then a wait: the event that ends the wait costs a
  * pass that replays every completed step (docs/performance.md). */
 static ab_rc benchmark_replay_run(ab_ctx *c, const cJSON *in, cJSON **result) {
-    int steps = (int)num(in, "steps");
-    uint32_t sum = 0;
-    cJSON *arg = cJSON_CreateArray();
-    cJSON *i_val = cJSON_CreateNumber(0);
-    cJSON_AddItemToArray(arg, i_val);
-    cJSON_AddItemToArray(arg, cJSON_CreateNumber(num(in, "work")));
-    for (int i = 0; i < steps; i++) {
-        cJSON *r;
-        cJSON_SetNumberValue(i_val, i);
-        AB_TRY(ab_do(c, ab_printf(c, "step-%d", i), NULL, bench_step, arg, &r));
-        sum += (uint32_t)r->valuedouble;
-    }
-    AB_TRY(ab_wait_for_event(c, "go", NULL, NULL));
-    *result = object2("steps", cJSON_CreateNumber(steps), "checksum", cJSON_CreateNumber(sum));
-    return AB_OK;
+    AB_TRY(bench_steps(c, in, result));
+    return ab_wait_for_event(c, "go", NULL, NULL);
 }
 
 static const ab_event_def benchmark_replay_events[] = {{"go", NULL}, {NULL, NULL}};
