@@ -1362,6 +1362,34 @@ static void test_replay_costs_no_query_per_step(void **state) {
     assert_true(small < 30);
 }
 
+
+/* A database left at schema v1 by an older engine is migrated forward on the
+ * next call, keeping its data; running the migration twice is harmless. */
+static void test_migration_from_v1(void **state) {
+    (void)state;
+    hn_use("mig-1");
+    dr_resp r = dr_create("sse-test", "mig-1", "{\"itemCount\":4}");
+    EXPECT_HTTP(r, 201);
+    /* Put the database back to what v1 looked like. */
+    assert_int_equal(sqlite3_exec(hn_db(), "ALTER TABLE ab_updates DROP COLUMN site;"
+                                  "UPDATE ab_meta SET value = 1 WHERE key = 'schema_version'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 1);
+    r = dr_get("mig-1");
+    EXPECT_HTTP(r, 200);
+    EXPECT_STR(r.body, "status", "completed");
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_updates WHERE site IS NULL"), 1);
+    r = dr_fetch("GET", "/__ablauf/workflows/mig-1/updates", NULL);
+    EXPECT_HTTP(r, 200);
+    assert_int_equal(jlen(r.body, "updates"), 1);
+    /* A migration interrupted after the ALTER (version still 1) runs again cleanly. */
+    assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_meta SET value = 1 WHERE key = 'schema_version'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    EXPECT_HTTP(dr_get("mig-1"), 200);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 2);
+}
+
 int test_engine_run(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_create_echo, reset),
@@ -1400,6 +1428,7 @@ int test_engine_run(void) {
         cmocka_unit_test_setup(test_listing_follows_every_change, reset),
         cmocka_unit_test_setup(test_index_shard, reset),
         cmocka_unit_test_setup(test_replay_costs_no_query_per_step, reset),
+        cmocka_unit_test_setup(test_migration_from_v1, reset),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -88,7 +88,19 @@ static double col_num(const cJSON *row, int i) {
 
 /* --- schema ------------------------------------------------------------------ */
 
-static const char *const migration_1[] = {
+/* A migration is a list of statements, each of which must be safe to run
+ * again: a call can fail (out of memory, storage error) after a statement and
+ * before the version is recorded, and the next call starts the migration
+ * over. CREATE ... IF NOT EXISTS is naturally so; a statement that is not
+ * (ALTER TABLE ... ADD COLUMN) comes with a probe, a query that succeeds once
+ * the statement has been applied. */
+typedef struct migration_step {
+    const char *probe; /* NULL: always run stmt */
+    const char *stmt;
+} migration_step;
+
+static const migration_step migration_1[] = {
+    {NULL,
     "CREATE TABLE IF NOT EXISTS ab_instance ("
     " id TEXT PRIMARY KEY, type TEXT NOT NULL, status TEXT NOT NULL,"
     " payload TEXT NOT NULL, result TEXT, error TEXT, error_code TEXT,"
@@ -97,26 +109,38 @@ static const char *const migration_1[] = {
     " event_open INTEGER NOT NULL DEFAULT 0,"
     " died INTEGER NOT NULL DEFAULT 0,"
     " careful INTEGER NOT NULL DEFAULT 0,"
-    " deaths INTEGER NOT NULL DEFAULT 0)",
+    " deaths INTEGER NOT NULL DEFAULT 0)"},
+    {NULL,
     "CREATE TABLE IF NOT EXISTS ab_steps ("
     " name TEXT PRIMARY KEY, ord INTEGER NOT NULL, type TEXT NOT NULL,"
     " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
     " result TEXT, error TEXT, started_at INTEGER, completed_at INTEGER,"
     " duration INTEGER, wake_at INTEGER, history TEXT,"
-    " result_bytes INTEGER NOT NULL DEFAULT 0)",
+    " result_bytes INTEGER NOT NULL DEFAULT 0)"},
+    {NULL,
     "CREATE TABLE IF NOT EXISTS ab_events ("
-    " name TEXT PRIMARY KEY, payload TEXT NOT NULL, received_at INTEGER NOT NULL)",
+    " name TEXT PRIMARY KEY, payload TEXT NOT NULL, received_at INTEGER NOT NULL)"},
+    {NULL,
     "CREATE TABLE IF NOT EXISTS ab_updates ("
     " seq INTEGER PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS ab_fired (key TEXT PRIMARY KEY)",
+    " created_at INTEGER NOT NULL)"},
+    {NULL,
+    "CREATE TABLE IF NOT EXISTS ab_fired (key TEXT PRIMARY KEY)"},
+    {NULL,
     "CREATE TABLE IF NOT EXISTS ab_index ("
     " id TEXT PRIMARY KEY, type TEXT NOT NULL, status TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS ab_index_recent ON ab_index (updated_at DESC, id DESC)",
-    NULL};
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)"},
+    {NULL,
+    "CREATE INDEX IF NOT EXISTS ab_index_recent ON ab_index (updated_at DESC, id DESC)"},
+    {NULL, NULL}};
 
-static const char *const *const migrations[] = {NULL, migration_1};
+/* v2: an emitted update carries its call site, so persisting it and marking
+ * the site fired is one statement (a trap cannot fall between the two). */
+static const migration_step migration_2[] = {
+    {"SELECT site FROM ab_updates LIMIT 0", "ALTER TABLE ab_updates ADD COLUMN site TEXT"},
+    {NULL, NULL}};
+
+static const migration_step *const migrations[] = {NULL, migration_1, migration_2};
 
 int db_migrate(void) {
     cJSON *rows;
@@ -130,8 +154,10 @@ int db_migrate(void) {
     }
     if (version > DB_SCHEMA_VERSION) return fail("database schema is newer than this engine");
     for (int v = version + 1; v <= DB_SCHEMA_VERSION; v++) {
-        for (const char *const *stmt = migrations[v]; *stmt; stmt++)
-            if (db_exec(*stmt, NULL, NULL) != 0) return -1;
+        for (const migration_step *m = migrations[v]; m->stmt; m++) {
+            if (m->probe && db_exec(m->probe, NULL, NULL) == 0) continue; /* already applied */
+            if (db_exec(m->stmt, NULL, NULL) != 0) return -1;
+        }
         cJSON *p = P("i", (int64_t)v);
         if (EXEC("INSERT INTO ab_meta (key, value) VALUES ('schema_version', ?1)"
                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value", p, NULL) != 0)
@@ -269,7 +295,9 @@ int db_events_clear(void) { return db_exec("DELETE FROM ab_events", NULL, NULL);
 int db_fired_load(cJSON **keys) {
     cJSON *rows;
     *keys = NULL;
-    if (db_exec("SELECT key FROM ab_fired", NULL, &rows) != 0) return -1;
+    if (db_exec("SELECT key FROM ab_fired UNION ALL"
+                " SELECT site FROM ab_updates WHERE site IS NOT NULL", NULL, &rows) != 0)
+        return -1;
     cJSON *a = cJSON_CreateArray();
     if (a == NULL) return fail("out of memory");
     for (cJSON *r = rows->child; r; r = r->next) {
@@ -287,11 +315,11 @@ int db_fired_add(const char *key) {
     return EXEC("INSERT OR IGNORE INTO ab_fired (key) VALUES (?1)", p, NULL);
 }
 
-int db_update_add(const char *name, const char *data, double now, int64_t *seq) {
+int db_update_add(const char *name, const char *data, double now, const char *site, int64_t *seq) {
     cJSON *rows;
-    cJSON *p = P("ssd", name, data, now);
-    if (EXEC("INSERT INTO ab_updates (seq, name, data, created_at)"
-             " VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ab_updates), ?1, ?2, ?3)"
+    cJSON *p = P("ssds", name, data, now, site);
+    if (EXEC("INSERT INTO ab_updates (seq, name, data, created_at, site)"
+             " VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ab_updates), ?1, ?2, ?3, ?4)"
              " RETURNING seq", p, &rows) != 0)
         return -1;
     *seq = (int64_t)col_num(cJSON_GetArrayItem(rows, 0), 0);

@@ -19,7 +19,7 @@
 
 #include "cJSON.h"
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 /* Timestamps are epoch ms; DB_NULL_TIME stands for SQL NULL. */
 #define DB_NULL_TIME (-1.0)
@@ -84,10 +84,14 @@ int db_events_clear(void);
 
 /* --- updates and fired sites --------------------------------------------- */
 
-int db_fired_load(cJSON **keys); /* array of strings */
+/* Every update call site that fired: broadcasts (ab_fired) and emits (the
+ * site column of ab_updates). An array of strings. */
+int db_fired_load(cJSON **keys);
+/* Marks a broadcast's call site fired. */
 int db_fired_add(const char *key);
-/* Appends a persisted update; *seq receives its number. */
-int db_update_add(const char *name, const char *data, double now, int64_t *seq);
+/* Appends a persisted update and marks its call site fired, in one statement;
+ * *seq receives its number. */
+int db_update_add(const char *name, const char *data, double now, const char *site, int64_t *seq);
 /* Rows [seq, name, data, created_at] with seq > after, in order. */
 int db_updates_after(int64_t after, cJSON **rows);
 

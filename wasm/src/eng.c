@@ -577,7 +577,7 @@ static ab_rc send_update(ab_ctx *c, const char *name, const cJSON *value, int pe
                               first_issue(issues));
     char *data = value ? cJSON_PrintUnformatted(value) : "null";
     if (data == NULL) return oom(c), AB_ERROR;
-    if (db_fired_add(key) != 0) return db_failed(c);
+    if (!persist && db_fired_add(key) != 0) return db_failed(c);
     if (smap_put(&c->fired, key, key) != 0) return oom(c), AB_ERROR;
 
     sb f;
@@ -588,7 +588,7 @@ static ab_rc send_update(ab_ctx *c, const char *name, const cJSON *value, int pe
     sb_json_string(&f, data);
     if (persist) {
         int64_t seq;
-        if (db_update_add(name, data, c->now, &seq) != 0) return db_failed(c);
+        if (db_update_add(name, data, c->now, key, &seq) != 0) return db_failed(c);
         sb_printf(&f, ",\"seq\":%lld", (long long)seq);
     }
     sb_puts(&f, "}");
