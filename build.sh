@@ -102,7 +102,7 @@ SRC
 }
 
 SRCS=(wasm/src/*.c wasm/demo/*.c)
-CFLAGS_COMMON=(-std=c11 -Wall -Wextra -Wno-unused-parameter -Iwasm/include -Iwasm/src)
+CFLAGS_COMMON=(-std=c11 -pedantic -Wall -Wextra -Wno-unused-parameter -Iwasm/include -Iwasm/src)
 
 build_wasm() {
   wasm_toolchain

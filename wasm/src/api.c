@@ -43,34 +43,34 @@ err_code api_parse_body(const http_request *req, int allow_empty, cJSON **out, c
     return ERR_NONE;
 }
 
-static void not_found(http_response *res, const char *id) {
-    http_error(res, ERR_WORKFLOW_NOT_FOUND, str_printf("Workflow \"%s\" not found", id), NULL);
+static int not_found(http_response *res, const char *id) {
+    return http_error(res, ERR_WORKFLOW_NOT_FOUND, str_printf("Workflow \"%s\" not found", id), NULL);
 }
 
-static void storage_error(http_response *res) {
-    http_error(res, ERR_INTERNAL_ERROR, str_printf("Storage error: %s", db_error()), NULL);
+static int storage_error(http_response *res) {
+    return http_error(res, ERR_INTERNAL_ERROR, str_printf("Storage error: %s", db_error()), NULL);
 }
 
-static void issues_error(http_response *res, err_code code, const char *msg, const char *event,
+static int issues_error(http_response *res, err_code code, const char *msg, const char *event,
                          cJSON *issues) {
     cJSON *d = cJSON_CreateObject();
     if (d == NULL) return http_oom(res);
     if (event) cJSON_AddStringToObject(d, "event", event);
     cJSON_AddItemToObject(d, "issues", issues ? issues : cJSON_CreateArray());
-    http_error(res, code, msg, d);
+    return http_error(res, code, msg, d);
 }
 
-static void not_running(http_response *res, const db_instance *in) {
+static int not_running(http_response *res, const db_instance *in) {
     cJSON *d = cJSON_CreateObject();
     if (d) cJSON_AddStringToObject(d, "currentStatus", in->status);
-    http_error(res, ERR_WORKFLOW_NOT_RUNNING,
+    return http_error(res, ERR_WORKFLOW_NOT_RUNNING,
                str_printf("Workflow \"%s\" is %s", in->id, in->status), d);
 }
 
-static void status_response(http_response *res, int code, const eng_state *st) {
+static int status_response(http_response *res, int code, const eng_state *st) {
     cJSON *s = eng_status_json(st);
     if (s == NULL) return http_oom(res);
-    http_json_value(res, code, s);
+    return http_json_value(res, code, s);
 }
 
 /* Loads the instance named by the route; answers 404 and returns -1 if
@@ -95,7 +95,7 @@ static int validate(const char *schema_text, const cJSON *value, cJSON **issues)
     return n < 0 ? -1 : n > 0;
 }
 
-static void create(const http_request *req, http_response *res) {
+static int create(const http_request *req, http_response *res) {
     cJSON *body;
     const char *why;
     err_code e = api_parse_body(req, 0, &body, &why);
@@ -142,12 +142,12 @@ static void create(const http_request *req, http_response *res) {
     char *text = cJSON_PrintUnformatted(payload);
     if (text == NULL) return http_oom(res);
     if (eng_create(&st, id, wf, text) != 0 || eng_run(&st) != 0) return storage_error(res);
-    status_response(res, 201, &st);
+    return status_response(res, 201, &st);
 }
 
-static void event(const http_request *req, const route_match *m, http_response *res) {
+static int event(const http_request *req, const route_match *m, http_response *res) {
     eng_state st;
-    if (load(m, &st, res) != 0) return;
+    if (load(m, &st, res) != 0) return res->status;
     const ab_workflow *wf = eng_find_workflow(st.inst->type);
     const ab_message_def *def = NULL;
     for (const ab_message_def *d = wf ? wf->events : NULL; d && d->name; d++)
@@ -187,12 +187,12 @@ static void event(const http_request *req, const route_match *m, http_response *
     if (o == NULL || s == NULL || !cJSON_AddStringToObject(o, "delivery", delivery) ||
         !cJSON_AddItemToObject(o, "status", s))
         return http_oom(res);
-    http_json_value(res, 202, o);
+    return http_json_value(res, 202, o);
 }
 
-static void lifecycle(const route_match *m, http_response *res) {
+static int lifecycle(const route_match *m, http_response *res) {
     eng_state st;
-    if (load(m, &st, res) != 0) return;
+    if (load(m, &st, res) != 0) return res->status;
     const char *status = st.inst->status;
     /* An ended instance has no timers: _advance just reports it. */
     if (m->id == R_ADVANCE && eng_is_ended(status)) return status_response(res, 200, &st);
@@ -217,7 +217,7 @@ static void lifecycle(const route_match *m, http_response *res) {
     default: break;
     }
     if (rc != 0) return storage_error(res);
-    status_response(res, 200, &st);
+    return status_response(res, 200, &st);
 }
 
 /* ?after= as a non-negative integer; -1 if malformed. */
@@ -234,12 +234,12 @@ static int64_t after_param(const http_request *req) {
     return v;
 }
 
-static void updates(const http_request *req, const route_match *m, http_response *res) {
+static int updates(const http_request *req, const route_match *m, http_response *res) {
     eng_state st;
     cJSON *rows;
     int64_t after = after_param(req);
     if (after < 0) return http_error(res, ERR_VALIDATION_ERROR, "after must be a non-negative integer", NULL);
-    if (load(m, &st, res) != 0) return;
+    if (load(m, &st, res) != 0) return res->status;
     if (db_updates_after(after, &rows) != 0) return storage_error(res);
     cJSON *o = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(o, "updates");
@@ -254,7 +254,7 @@ static void updates(const http_request *req, const route_match *m, http_response
             !cJSON_AddItemToArray(list, u))
             return http_oom(res);
     }
-    http_json_value(res, 200, o);
+    return http_json_value(res, 200, o);
 }
 
 /* A frame of SPEC §6 for a persisted update row [seq, name, data, created]. */
@@ -270,7 +270,7 @@ static cJSON *update_frame(const cJSON *r) {
     return s ? cJSON_CreateString(s) : NULL;
 }
 
-static void websocket(const http_request *req, const route_match *m, http_response *res) {
+static int websocket(const http_request *req, const route_match *m, http_response *res) {
     const char *up = http_header(req, "upgrade");
     if (up == NULL || strcasecmp(up, "websocket") != 0) {
         /* 426 has no code of its own in the catalog: a validation error
@@ -280,7 +280,7 @@ static void websocket(const http_request *req, const route_match *m, http_respon
     int64_t after = after_param(req);
     if (after < 0) return http_error(res, ERR_VALIDATION_ERROR, "after must be a non-negative integer", NULL);
     eng_state st;
-    if (load(m, &st, res) != 0) return;
+    if (load(m, &st, res) != 0) return res->status;
     const ab_workflow *wf = eng_find_workflow(st.inst->type);
 
     cJSON *ws = cJSON_CreateObject();
@@ -303,9 +303,10 @@ static void websocket(const http_request *req, const route_match *m, http_respon
     res->status = 101;
     res->meta = cJSON_CreateObject();
     if (res->meta == NULL || !cJSON_AddItemToObject(res->meta, "websocket", ws)) return http_oom(res);
+    return 101;
 }
 
-static void index_put(const http_request *req, http_response *res) {
+static int index_put(const http_request *req, http_response *res) {
     cJSON *e;
     const char *why;
     if (api_parse_body(req, 0, &e, &why) != ERR_NONE) return http_error(res, ERR_VALIDATION_ERROR, why, NULL);
@@ -316,10 +317,10 @@ static void index_put(const http_request *req, http_response *res) {
     if (!id || !type || !status || !cJSON_IsNumber(c) || !cJSON_IsNumber(u))
         return http_error(res, ERR_VALIDATION_ERROR, "Malformed index entry", NULL);
     if (db_index_put(id, type, status, c->valuedouble, u->valuedouble) != 0) return storage_error(res);
-    http_json(res, 200, "{}");
+    return http_json(res, 200, "{}");
 }
 
-static void index_list(const http_request *req, http_response *res) {
+static int index_list(const http_request *req, http_response *res) {
     int bad = 0;
     const char *type = http_query(req, "type", &bad);
     const char *status = http_query(req, "status", &bad);
@@ -331,7 +332,7 @@ static void index_list(const http_request *req, http_response *res) {
     if (db_index_list(type, status, at ? strtod(at, NULL) : DB_NULL_TIME, cid,
                       limit ? atoi(limit) : 100, &rows) != 0)
         return storage_error(res);
-    http_json_value(res, 200, rows);
+    return http_json_value(res, 200, rows);
 }
 
 /* A careful pass (after a crash) ends with a step armed and the instance
@@ -344,7 +345,7 @@ static void settle_if_armed(const eng_state *st, http_response *res) {
     cJSON_AddTrueToObject(res->meta, "settle");
 }
 
-static void dispatch(const http_request *req, http_response *res) {
+static int dispatch(const http_request *req, http_response *res) {
     route_match m;
     const char *why;
     if (db_migrate() != 0) return storage_error(res);
@@ -373,6 +374,7 @@ static void dispatch(const http_request *req, http_response *res) {
     case R_INDEX_LIST: index_list(req, res); break;
     default: http_error(res, ERR_RESOURCE_NOT_FOUND, "Not found", NULL); break;
     }
+    return res->status;
 }
 
 /* A failed event (out of memory, storage error) may have written part of
@@ -400,14 +402,18 @@ void api_settle(int64_t gen, int status, const char *prev, size_t len, http_resp
     eng_state st;
     if (eng_load(&st) != 0 || st.inst == NULL || eng_run(&st) != 0) {
         retry_soon();
-        return storage_error(res);
+        storage_error(res);
+        return;
     }
     eng_finish(&st, gen);
     /* Re-render the first answer with the instance as it is now: either the
      * Status itself or {"delivery", "status": Status}. */
     cJSON *body = cJSON_ParseWithLength(prev, len);
     cJSON *fresh = eng_status_json(&st);
-    if (body == NULL || fresh == NULL) return http_oom(res);
+    if (body == NULL || fresh == NULL) {
+        http_oom(res);
+        return;
+    }
     if (cJSON_GetObjectItemCaseSensitive(body, "delivery") != NULL) {
         cJSON_ReplaceItemInObjectCaseSensitive(body, "status", fresh);
         http_json_value(res, status, body);

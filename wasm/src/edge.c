@@ -82,7 +82,7 @@ cJSON *edge_types_json(void) {
     return root;
 }
 
-static void forward(http_response *res, const char *object, const char *create_id) {
+static int forward(http_response *res, const char *object, const char *create_id) {
     res->meta = cJSON_CreateObject();
     if (res->meta == NULL || !cJSON_AddStringToObject(res->meta, "forward", object))
         return http_oom(res);
@@ -90,13 +90,14 @@ static void forward(http_response *res, const char *object, const char *create_i
     /* The host keeps the request's own headers; these are added to it. */
     cJSON *h = cJSON_DetachItemFromObject(res->meta, "headers");
     if (h) cJSON_AddItemToObject(res->meta, "requestHeaders", h);
+    return res->status;
 }
 
 static const char *const statuses[] = {"running", "sleeping", "waiting", "paused",
                                        "completed", "errored", "terminated", NULL};
 
 /* Validates the list query; fills the shard query path. */
-static void list(const http_request *req, http_response *res) {
+static int list(const http_request *req, http_response *res) {
     int bad = 0;
     const char *type = http_query(req, "type", &bad);
     const char *status = http_query(req, "status", &bad);
@@ -145,6 +146,7 @@ static void list(const http_request *req, http_response *res) {
     if (p == NULL || names == NULL || !cJSON_AddStringToObject(res->meta, "path", p)) return http_oom(res);
     for (int i = 0; i < ENG_INDEX_SHARDS; i++)
         cJSON_AddItemToArray(names, cJSON_CreateString(str_printf("__index:%d", i)));
+    return res->status;
 }
 
 static int by_recent(const void *a, const void *b) {
@@ -154,7 +156,7 @@ static int by_recent(const void *a, const void *b) {
     return -strcmp(cJSON_GetArrayItem(x, 0)->valuestring, cJSON_GetArrayItem(y, 0)->valuestring);
 }
 
-void edge_merge(const http_request *req, const char *bodies, size_t len, http_response *res) {
+int edge_merge(const http_request *req, const char *bodies, size_t len, http_response *res) {
     int bad = 0;
     const char *limit = http_query(req, "limit", &bad);
     long n = limit ? strtol(limit, NULL, 10) : LIST_DEFAULT;
@@ -192,7 +194,7 @@ void edge_merge(const http_request *req, const char *bodies, size_t len, http_re
     } else {
         cJSON_AddNullToObject(out, "nextCursor");
     }
-    http_json_value(res, 200, out);
+    return http_json_value(res, 200, out);
 }
 
 void edge_handle(const http_request *req, http_response *res) {
@@ -235,7 +237,11 @@ void edge_handle(const http_request *req, http_response *res) {
          * read it (or make one) and let the object validate the rest. */
         cJSON *body;
         e = api_parse_body(req, 0, &body, &why);
-        if (e != ERR_NONE) return http_error(res, e, why, NULL), cors(req, res);
+        if (e != ERR_NONE) {
+            http_error(res, e, why, NULL);
+            cors(req, res);
+            return;
+        }
         const cJSON *jid = cJSON_GetObjectItemCaseSensitive(body, "id");
         const char *id = cJSON_IsString(jid) ? jid->valuestring : NULL;
         if (!cJSON_IsObject(body)) {

@@ -14,8 +14,9 @@
 
 void edge_handle(const http_request *req, http_response *res);
 
-/* bodies: a JSON array of the shards' list responses, in any order. */
-void edge_merge(const http_request *req, const char *bodies, size_t len, http_response *res);
+/* bodies: a JSON array of the shards' list responses, in any order.
+ * Returns the HTTP status of the answer. */
+int edge_merge(const http_request *req, const char *bodies, size_t len, http_response *res);
 
 /* {"types": [...]} of SPEC §2 (also used by the build to generate types). */
 cJSON *edge_types_json(void);

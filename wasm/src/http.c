@@ -72,45 +72,42 @@ const char *http_query(const http_request *req, const char *name, int *bad) {
     return NULL;
 }
 
-void http_json(http_response *res, int status, const char *body) {
+int http_json(http_response *res, int status, const char *body) {
     res->status = status;
     res->body = body;
     res->body_len = body ? strlen(body) : 0;
+    return status;
 }
 
-void http_oom(http_response *res) {
+int http_oom(http_response *res) {
     res->status = 500;
     res->body = "{\"error\":{\"code\":\"INTERNAL_ERROR\",\"message\":\"Out of memory\","
                 "\"status\":500,\"source\":\"engine\"}}";
     res->body_len = strlen(res->body);
+    return 500;
 }
 
-void http_json_value(http_response *res, int status, const cJSON *v) {
+int http_json_value(http_response *res, int status, const cJSON *v) {
     char *text = v ? cJSON_PrintUnformatted(v) : NULL;
-    if (text == NULL) {
-        http_oom(res);
-        return;
-    }
-    http_json(res, status, text);
+    if (text == NULL) return http_oom(res);
+    return http_json(res, status, text);
 }
 
-void http_error(http_response *res, err_code code, const char *message, cJSON *details) {
-    http_error_status(res, err_status(code), code, message, details);
+int http_error(http_response *res, err_code code, const char *message, cJSON *details) {
+    return http_error_status(res, err_status(code), code, message, details);
 }
 
-void http_error_status(http_response *res, int status, err_code code, const char *message,
+int http_error_status(http_response *res, int status, err_code code, const char *message,
                        cJSON *details) {
     cJSON *root = cJSON_CreateObject();
     cJSON *err = cJSON_AddObjectToObject(root, "error");
     if (err == NULL || !cJSON_AddStringToObject(err, "code", err_name(code)) ||
         !cJSON_AddStringToObject(err, "message", message ? message : err_name(code)) ||
         !cJSON_AddNumberToObject(err, "status", status) ||
-        !cJSON_AddStringToObject(err, "source", err_source(code))) {
-        http_oom(res);
-        return;
-    }
+        !cJSON_AddStringToObject(err, "source", err_source(code)))
+        return http_oom(res);
     if (details != NULL) cJSON_AddItemToObject(err, "details", details);
-    http_json_value(res, status, root);
+    return http_json_value(res, status, root);
 }
 
 void http_set_header(http_response *res, const char *name, const char *value) {

@@ -68,18 +68,19 @@ const char *http_header(const http_request *req, const char *name);
  * present but undecodable. */
 const char *http_query(const http_request *req, const char *name, int *bad);
 
-/* Responses. body is taken as is (arena). */
-void http_json(http_response *res, int status, const char *body);
+/* Responses. Each returns the HTTP status it set, so handlers can end with
+ * `return http_error(...)`. body is taken as is (arena). */
+int http_json(http_response *res, int status, const char *body);
 /* Serializes v (cJSON) as the body; 500 on allocation failure. */
-void http_json_value(http_response *res, int status, const cJSON *v);
-void http_error(http_response *res, err_code code, const char *message, cJSON *details);
+int http_json_value(http_response *res, int status, const cJSON *v);
+int http_error(http_response *res, err_code code, const char *message, cJSON *details);
 /* The same with an HTTP status outside the catalog (426 Upgrade Required). */
-void http_error_status(http_response *res, int status, err_code code, const char *message,
+int http_error_status(http_response *res, int status, err_code code, const char *message,
                        cJSON *details);
 /* Adds a response header for the host to set. */
 void http_set_header(http_response *res, const char *name, const char *value);
 /* Marks the response as out of memory (500) — the last resort path. */
-void http_oom(http_response *res);
+int http_oom(http_response *res);
 
 /* A validation issue {"path": [...], "message"} appended to issues. */
 void http_issue(cJSON *issues, const char *path0, const char *message);
