@@ -1,6 +1,7 @@
 // crash.test.js — crash safety (SPEC §8, §9 crash-once): a wasm trap inside a
 // step body is answered 500, recorded as a crashed attempt, retried by the
 // rules, and never takes other instances down.
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import {
   advance, advanced, create, created, expectError, expectStatusShape, sendEvent, statusOf, stepOf, stubOf, timeline, uid,
@@ -112,5 +113,78 @@ describe('crash-once', () => {
     const ev = await sendEvent(id, 'approval', { approved: false });
     expect(ev.body.status.status).toBe('completed');
     expect(ev.body.status.result.message).toBe('Kim was rejected');
+  });
+
+});
+
+// An isolate that dies loses every write of its event after the committed
+// event mark. These tests put an object's storage into exactly the state such
+// a death leaves (the mark still set, the step marker present or lost), then
+// let the real shim and engine carry on (docs/retries-and-crashes.md).
+function sql(id, query) {
+  return runInDurableObject(stubOf(id), (_o, state) => state.storage.sql.exec(query).toArray());
+}
+
+async function sleepingBeforeAStep() {
+  const id = uid('death');
+  const s = await created('sleep-until-test', id, { wakeAt: Date.now() + 3600_000 });
+  expect(s.status).toBe('sleeping');
+  return id;
+}
+
+describe('isolate death', () => {
+  it('a death outside any known step makes the next body run behind a committed marker, answered at rest', async () => {
+    const id = await sleepingBeforeAStep();
+    await sql(id, 'UPDATE ab_instance SET event_open = 4242'); // an event began and never finished
+    const res = await advance(id);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('completed'); // armed, committed, run: never "running"
+    expect(stepOf(res.body, 'after-sleep')).toMatchObject({ status: 'completed', attempts: 1, retryHistory: null });
+    const [row] = await sql(id, 'SELECT careful, died, deaths, event_open FROM ab_instance');
+    expect(row).toEqual({ careful: 0, died: 0, deaths: 0, event_open: 0 });
+  });
+
+  it('a death inside a step body is recorded as a crashed attempt and retried', async () => {
+    const id = await sleepingBeforeAStep();
+    // The body of after-sleep was running (its marker committed) when the isolate died.
+    await sql(id, `UPDATE ab_steps SET status = 'completed', wake_at = NULL WHERE name = 'nap'`);
+    await sql(id, `INSERT INTO ab_steps (name, ord, type, status, attempts, started_at)
+                   VALUES ('after-sleep', 99, 'do', 'running', 1, ${Date.now()})`);
+    await sql(id, 'UPDATE ab_instance SET event_open = 4242, careful = 1');
+    const first = await advance(id);
+    expect(first.body.status).toBe('sleeping'); // back-off before attempt 2
+    const step = stepOf(first.body, 'after-sleep');
+    expect(step.status).toBe('sleeping');
+    expect(step.retryHistory).toHaveLength(1);
+    expect(step.retryHistory[0]).toMatchObject({ attempt: 1 });
+    expect(step.retryHistory[0].error).toContain('crashed');
+    const done = await advance(id);
+    expect(done.body.status).toBe('completed');
+    expect(stepOf(done.body, 'after-sleep')).toMatchObject({ status: 'completed', attempts: 2, result: 'after' });
+  });
+
+  it('an alarm after a death runs the armed step on the following alarm', async () => {
+    const id = await sleepingBeforeAStep();
+    await sql(id, 'UPDATE ab_instance SET event_open = 4242');
+    await sql(id, `UPDATE ab_steps SET wake_at = ${Date.now() - 1} WHERE name = 'nap'`);
+    expect(await runDurableObjectAlarm(stubOf(id))).toBe(true);
+    // The careful pass stopped at the armed step ("running") with the alarm
+    // due now; that alarm (real, or run here) runs the body.
+    let s = await statusOf(id);
+    for (let i = 0; i < 10 && s.status === 'running'; i++) {
+      await runDurableObjectAlarm(stubOf(id));
+      s = await statusOf(id);
+    }
+    expect(s.status).toBe('completed');
+    expect(stepOf(s, 'after-sleep')).toMatchObject({ attempts: 1, status: 'completed' });
+  });
+
+  it('repeated deaths outside any step body end the instance instead of looping', async () => {
+    const id = await sleepingBeforeAStep();
+    await sql(id, 'UPDATE ab_instance SET event_open = 4242, deaths = 2');
+    const res = await advance(id);
+    expect(res.body.status).toBe('errored');
+    expect(res.body.errorCode).toBe('INTERNAL_ERROR');
+    expect(res.body.error).toContain('crashed 3 times in a row outside any step body');
   });
 });
