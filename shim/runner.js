@@ -32,14 +32,19 @@ export class WorkflowRunner extends DurableObject {
       else await this.ctx.storage.setAlarm(h.alarm);
     }
     const ns = this.env.WORKFLOW_RUNNER;
+    // Puts are idempotent and ordered by updatedAt on the shard, so a failed
+    // one is simply sent again.
     await Promise.all(h.indexPuts.map(async ([shard, entry]) => {
-      try {
-        const res = await ns.get(ns.idFromName(shard)).fetch('https://index/__index/put', {
-          method: 'POST', body: entry, headers: { 'content-type': 'application/json' },
-        });
-        if (!res.ok) console.error(`[ablauf] index ${shard}: ${res.status} ${await res.text()}`);
-      } catch (err) {
-        console.error(`[ablauf] index ${shard}: ${err}`);
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        try {
+          const res = await ns.get(ns.idFromName(shard)).fetch('https://index/__index/put', {
+            method: 'POST', body: entry, headers: { 'content-type': 'application/json' },
+          });
+          if (res.ok) return;
+          console.error(`[ablauf] index ${shard}: ${res.status} ${await res.text()}`);
+        } catch (err) {
+          console.error(`[ablauf] index ${shard}: ${err}`);
+        }
       }
     }));
   }
