@@ -4,6 +4,8 @@
 #   ./build.sh          the WebAssembly module build/engine.wasm (+ generated types)
 #   ./build.sh native   the native engine test binary build/native/engine_tests
 #                       (Debian's sqlite3 + cmocka, ASan + UBSan)
+#   ./build.sh fuzz     the libFuzzer target build/fuzz/fuzz_api (tests/fuzz)
+#   ./build.sh all      all of the above
 #   ./build.sh deps     only check the toolchain and fetch cJSON
 #
 # Toolchain: clang 14 + Debian's wasi-libc + libclang-rt-14-dev-wasm32, or a
@@ -131,11 +133,22 @@ build_native() {
   say "built $OUT/native/engine_tests"
 }
 
+build_fuzz() {
+  need_pkgs clang-14 libclang-rt-14-dev libsqlite3-dev
+  mkdir -p "$OUT/fuzz"
+  clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native \
+    -o "$OUT/fuzz/fuzz_api" "${SRCS[@]}" tests/native/host_native.c tests/native/drive.c \
+    tests/fuzz/fuzz_api.c "$CJSON/cJSON.c" -lsqlite3 -lm
+  say "built $OUT/fuzz/fuzz_api"
+}
+
 fetch_cjson
 case "$MODE" in
   wasm) build_wasm ;;
   native) build_native ;;
-  all) build_wasm; build_native ;;
+  fuzz) build_fuzz ;;
+  all) build_wasm; build_native; build_fuzz ;;
   deps) wasm_toolchain ;;
-  *) die "unknown target '$MODE' (wasm | native | all | deps)" ;;
+  *) die "unknown target '$MODE' (wasm | native | fuzz | all | deps)" ;;
 esac

@@ -4,12 +4,13 @@
 #   2. integration tests inside workerd (vitest + @cloudflare/vitest-pool-workers)
 #   3. end-to-end tests against `wrangler dev` (ws clients, headless Chromium)
 # and ends with one line "N passed, N failed" for the whole run.
-#   and a compile-time check of the generated TypeScript types.
-# TIERS=native,types,workerd,e2e selects tiers.
+#   plus a bounded libFuzzer run over the request paths and a compile-time
+#   check of the generated TypeScript types.
+# TIERS=native,fuzz,types,workerd,e2e selects tiers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${TIERS:-native,types,workerd,e2e}
+TIERS=${TIERS:-native,fuzz,types,workerd,e2e}
 mkdir -p build
 SUMMARY=build/summary.txt
 passed=0
@@ -45,6 +46,17 @@ if [[ ",$TIERS," == *",native,"* ]]; then
   if [ "$rc" -ne 0 ] && [ "$fl" -eq 0 ]; then fl=1; fi
   passed=$((passed + p)); failed=$((failed + fl))
   [ "$rc" -eq 0 ] || status=1
+fi
+
+if [[ ",$TIERS," == *",fuzz,"* ]]; then
+  note "tier 1b: libFuzzer over the request paths (fixed seed and run count)"
+  work=$(mktemp -d)
+  if ./build/fuzz/fuzz_api -runs="${FUZZ_RUNS:-20000}" -seed=1 -artifact_prefix=build/fuzz/ "$work" tests/fuzz/corpus 2>&1 | tail -n 3; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+    passed=$((passed + 1)); echo "fuzz: 1 passed"
+  else
+    failed=$((failed + 1)); status=1; echo "fuzz: 1 failed (reproducer in build/fuzz/)"
+  fi
+  rm -rf "$work"
 fi
 
 if [[ ",$TIERS," == *",types,"* ]]; then
