@@ -4,6 +4,7 @@
 import { inject, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createAblaufClient, AblaufError } from '../../shim/client.js';
+import { liveProgressSequence, rejection } from '../support/shared.js';
 
 const base = inject('baseUrl');
 const client = createAblaufClient({ url: base });
@@ -58,30 +59,13 @@ function instrumentedWebSocket(kill = []) {
 }
 
 /** What subscribe() yields for live-progress(steps) when connected from the start. */
-function liveProgressUpdates(steps) {
-  const out = [];
-  let s = 0;
-  for (let i = 1; i <= steps; i++) {
-    out.push({ event: 'progress', data: { step: i } });
-    if (i % 2 === 0) out.push({ event: 'progress', data: { step: i }, seq: ++s });
-  }
-  out.push({ event: 'done', data: { total: steps }, seq: ++s });
-  return out;
-}
+const liveProgressUpdates = liveProgressSequence;
 
 async function collect(iterable, sink = []) {
   for await (const u of iterable) sink.push(u);
   return sink;
 }
 
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('createAblaufClient: HTTP methods', () => {
   it('types() lists every demo workflow with its schemas', async () => {

@@ -3,6 +3,7 @@
 // persisted updates, the end frame, ping/pong and the refusal cases.
 import { inject, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { liveProgressSequence } from '../support/shared.js';
 
 const base = inject('baseUrl');
 const api = `${base}/__ablauf`;
@@ -42,16 +43,7 @@ function rawClient(id, query = '') {
 }
 
 /** The frames live-progress sends for `steps` steps, in order (data parsed). */
-function liveProgressFrames(steps) {
-  const out = [];
-  let s = 0;
-  for (let i = 1; i <= steps; i++) {
-    out.push({ event: 'progress', data: { step: i } });
-    if (i % 2 === 0) out.push({ event: 'progress', data: { step: i }, seq: ++s });
-  }
-  out.push({ event: 'done', data: { total: steps }, seq: ++s });
-  return out;
-}
+const liveProgressFrames = liveProgressSequence;
 
 const END = { event: 'close', data: {} };
 

@@ -2,17 +2,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { Ablauf, AblaufError } from '../../shim/worker.js';
+import { rejection } from '../support/shared.js';
 
 const ablauf = () => new Ablauf(env.WORKFLOW_RUNNER);
 
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Ablauf binding client', () => {
   it('creates, reads and waits for a persisted update', async () => {
