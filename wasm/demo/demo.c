@@ -124,18 +124,19 @@ const ab_workflow wf_multi_step = {
 
 /* --- failing-step, backoff-config, non-retriable ----------------------------------- */
 
-/* Fails on attempts 1..failCount. The attempt number is persisted by the
- * engine, so the count survives eviction. */
-static ab_rc fail_k_times(ab_ctx *c, const cJSON *in, cJSON **out) {
+/* Fails on attempts 1..failCount, then returns `value`. The attempt number is
+ * persisted by the engine, so the count survives eviction. */
+static ab_rc fail_k_times(ab_ctx *c, const cJSON *in, const char *value, cJSON **out) {
     int k = ab_attempt(c);
     if (k <= (int)num(in, "failCount")) return ab_fail(c, "Intentional failure #%d", k);
-    return ret_string(c, cJSON_GetStringValue(field(in, "__result")), out);
+    return ret_string(c, value, out);
 }
 
+static ab_rc unreliable(ab_ctx *c, const cJSON *in, cJSON **out) { return fail_k_times(c, in, "recovered", out); }
+static ab_rc configurable(ab_ctx *c, const cJSON *in, cJSON **out) { return fail_k_times(c, in, "ok", out); }
+
 static ab_rc failing_step_run(ab_ctx *c, const cJSON *in, cJSON **result) {
-    cJSON *arg = cJSON_Duplicate(in, 1);
-    cJSON_AddStringToObject(arg, "__result", "recovered");
-    return ab_do(c, "unreliable", NULL, fail_k_times, arg, result);
+    return ab_do(c, "unreliable", NULL, unreliable, in, result);
 }
 
 const ab_workflow wf_failing_step = {
@@ -149,9 +150,7 @@ const ab_workflow wf_failing_step = {
 
 static ab_rc backoff_config_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     ab_retry r = {.limit = 5, .delay = "100ms", .backoff = str(in, "strategy")};
-    cJSON *arg = cJSON_Duplicate(in, 1);
-    cJSON_AddStringToObject(arg, "__result", "ok");
-    return ab_do(c, "configurable-step", &r, fail_k_times, arg, result);
+    return ab_do(c, "configurable-step", &r, configurable, in, result);
 }
 
 const ab_workflow wf_backoff_config = {
