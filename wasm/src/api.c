@@ -48,7 +48,9 @@ static int not_found(http_response *res, const char *id) {
 }
 
 static int storage_error(http_response *res) {
-    return http_error(res, ERR_INTERNAL_ERROR, str_printf("Storage error: %s", db_error()), NULL);
+    const char *msg = str_printf("Storage error: %s", db_error());
+    if (msg != NULL) host_log(3, msg, (int32_t)strlen(msg)); /* for the operator's logs */
+    return http_error(res, ERR_INTERNAL_ERROR, msg, NULL);
 }
 
 static int issues_error(http_response *res, err_code code, const char *msg, const char *event,

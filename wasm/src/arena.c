@@ -85,8 +85,6 @@ void arena_reset(void) {
     alloc_count = 0;
 }
 
-size_t arena_used(void) { return total; }
-
 void arena_fail_after(long n) {
     fail_after = n;
     alloc_count = 0;

@@ -24,7 +24,6 @@
 void *arena_alloc(size_t n);
 void *arena_realloc(void *p, size_t old_n, size_t new_n);
 void arena_reset(void);
-size_t arena_used(void);
 
 /* Test hook: make allocation number `n` (counted from the next reset) and
  * every later one fail. n < 0 disables it. Used by the native tests that

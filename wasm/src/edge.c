@@ -86,10 +86,11 @@ static int forward(http_response *res, const char *object, const char *create_id
     res->meta = cJSON_CreateObject();
     if (res->meta == NULL || !cJSON_AddStringToObject(res->meta, "forward", object))
         return http_oom(res);
-    if (create_id) http_set_header(res, "x-ablauf-id", create_id);
-    /* The host keeps the request's own headers; these are added to it. */
-    cJSON *h = cJSON_DetachItemFromObject(res->meta, "headers");
-    if (h) cJSON_AddItemToObject(res->meta, "requestHeaders", h);
+    /* The host keeps the request's own headers and adds these. */
+    if (create_id) {
+        cJSON *h = cJSON_AddObjectToObject(res->meta, "requestHeaders");
+        if (h == NULL || !cJSON_AddStringToObject(h, "x-ablauf-id", create_id)) return http_oom(res);
+    }
     return res->status;
 }
 

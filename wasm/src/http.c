@@ -33,13 +33,6 @@ const char *err_name(err_code code) { return catalog[code].name; }
 int err_status(err_code code) { return catalog[code].status; }
 const char *err_source(err_code code) { return catalog[code].source; }
 
-err_code err_from_name(const char *name) {
-    if (name == NULL) return ERR_NONE;
-    for (size_t i = 1; i < sizeof catalog / sizeof catalog[0]; i++)
-        if (strcmp(catalog[i].name, name) == 0) return (err_code)i;
-    return ERR_INTERNAL_ERROR;
-}
-
 const char *http_header(const http_request *req, const char *name) {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req->headers, name));
 }

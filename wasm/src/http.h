@@ -59,7 +59,6 @@ const char *err_name(err_code code);
 int err_status(err_code code);
 /* "api" | "engine" | "step" | "validation" */
 const char *err_source(err_code code);
-err_code err_from_name(const char *name);
 
 /* Reads a header (lower-case name); NULL if absent. */
 const char *http_header(const http_request *req, const char *name);
