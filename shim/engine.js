@@ -103,12 +103,16 @@ export function makeHost({ sql = null, sockets = () => [] } = {}) {
   return { sql, sockets, alarm: undefined, indexPuts: [] };
 }
 
+// Every call runs in a handle of its own (wasm/src/exports.h): opened here,
+// closed once the answer is copied out.
 function withHost(h, fn) {
   const e = engine();
   host = h;
+  let handle = 0;
   try {
-    e.ab_reset();
-    return fn(e);
+    handle = e.ab_open();
+    if (handle === 0) throw new Error('engine out of memory');
+    return fn(e, handle);
   } catch (err) {
     if (err instanceof WebAssembly.RuntimeError) {
       instance = exports = null; // poisoned: start over on the next call
@@ -117,25 +121,25 @@ function withHost(h, fn) {
     }
     throw err;
   } finally {
-    if (exports) exports.ab_reset();
+    if (exports && handle) exports.ab_close(handle);
     host = null;
   }
 }
 
-function put(e, bytes) {
+function put(e, handle, bytes) {
   if (!bytes || bytes.length === 0) return 0;
-  const p = e.ab_malloc(bytes.length);
+  const p = e.ab_malloc(handle, bytes.length);
   if (p === 0) throw new Error('engine out of memory for the request');
   view(p, bytes.length).set(bytes);
   return p;
 }
 
 function callHandler(h, name, meta, body) {
-  return withHost(h, (e) => {
+  return withHost(h, (e, handle) => {
     const m = enc.encode(JSON.stringify(meta));
-    const mp = put(e, m);
-    const bp = put(e, body);
-    const out = e[name](mp, m.length, bp, body ? body.length : 0);
+    const mp = put(e, handle, m);
+    const bp = put(e, handle, body);
+    const out = e[name](handle, mp, m.length, bp, body ? body.length : 0);
     const [metaPtr, metaLen, bodyPtr, bodyLen] = new Uint32Array(exports.memory.buffer, out, 4);
     return { meta: JSON.parse(str(metaPtr, metaLen)), body: view(bodyPtr, bodyLen).slice() };
   });
@@ -145,7 +149,7 @@ export const edge = (h, meta, body) => callHandler(h, 'ab_edge', meta, body);
 export const merge = (h, meta, bodies) => callHandler(h, 'ab_merge', meta, bodies);
 export const fetchObject = (h, meta, body) => callHandler(h, 'ab_fetch', meta, body);
 export const settle = (h, meta, prevBody) => callHandler(h, 'ab_settle', meta, prevBody);
-export const begin = (h) => withHost(h, (e) => e.ab_begin());
-export const alarm = (h, gen) => withHost(h, (e) => e.ab_alarm(gen));
-export const recover = (h) => withHost(h, (e) => e.ab_recover());
-export const wsCloseCode = (code) => withHost(makeHost(), (e) => e.ab_ws_close_code(code));
+export const begin = (h) => withHost(h, (e, handle) => e.ab_begin(handle));
+export const alarm = (h, gen) => withHost(h, (e, handle) => e.ab_alarm(handle, gen));
+export const recover = (h) => withHost(h, (e, handle) => e.ab_recover(handle));
+export const wsCloseCode = (code) => engine().ab_ws_close_code(code);

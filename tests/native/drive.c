@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "cx.h"
 #include "exports.h"
 
 /* --- the pool ---------------------------------------------------------------- */
@@ -16,6 +16,19 @@
 static char **pool;
 static size_t npool, cappool;
 static int delivered; /* index puts already delivered to their shards */
+static long fail_at = -1; /* allocation failure injected into every call (dr_fail_at) */
+static int fail_once;
+static cx *jh;            /* the handle jget() parses in, closed by the next call */
+
+static void jh_close(void) {
+    ab_close(jh);
+    jh = NULL;
+}
+
+void dr_fail_at(long n, int once) {
+    fail_at = n;
+    fail_once = once;
+}
 
 const char *dr_keep(char *s) {
     if (s == NULL) return NULL;
@@ -61,15 +74,15 @@ void dr_reset(void) {
     pool_free();
     hn_reset();
     delivered = 0;
-    arena_fail_after(-1);
-    ab_reset(); /* installs the arena's cJSON hooks on the first call */
+    dr_fail_at(-1, 0);
+    jh_close();
 }
 
 void dr_shutdown(void) {
     pool_free();
     hn_shutdown();
-    arena_fail_after(-1);
-    ab_reset();
+    dr_fail_at(-1, 0);
+    jh_close();
 }
 
 /* --- request descriptions ------------------------------------------------------ */
@@ -138,7 +151,7 @@ static const char *describe(const dr_req *r, double gen) {
 
 /* --- calls ---------------------------------------------------------------------- */
 
-typedef enum { CALL_FETCH, CALL_SETTLE, CALL_EDGE, CALL_MERGE, CALL_BEGIN, CALL_ALARM, CALL_RECOVER } call_kind;
+typedef enum { CALL_FETCH, CALL_SETTLE, CALL_EDGE, CALL_MERGE, CALL_CHECK, CALL_BEGIN, CALL_ALARM, CALL_RECOVER } call_kind;
 
 typedef struct call {
     call_kind kind;
@@ -161,32 +174,47 @@ static int meta_status(const char *meta) {
     return last ? atoi(last + 9) : -1;
 }
 
+/* One call in a handle of its own, copied out and closed (host.js does the
+ * same). The request is copied into the handle with ab_malloc. */
 static int run_call(call *c, dr_resp *out) {
     static jmp_buf env;
+    static cx *h; /* static: still known after the longjmp */
     hn_pending saved = hn_pending_save();
     memset(out, 0, sizeof *out);
+    jh_close();
     if (setjmp(env) != 0) {
         /* The simulated trap: the shim throws the instance away, drops what
          * the call queued, and runs ab_recover on a fresh one. */
         hn_trap_set_env(NULL);
         hn_pending_discard(saved);
-        ab_reset();
-        ab_recover();
-        ab_reset();
+        ab_close(h);
+        h = ab_open();
+        ab_recover(h);
+        ab_close(h);
+        h = NULL;
         *out = trapped_resp();
         return -1;
     }
+    h = ab_open();
+    if (h == NULL) abort();
+    uint32_t mlen = c->meta ? (uint32_t)strlen(c->meta) : 0;
+    char *meta = mlen ? ab_malloc(h, mlen) : NULL;
+    char *body = c->body_len ? ab_malloc(h, (uint32_t)c->body_len) : NULL;
+    if ((mlen && meta == NULL) || (c->body_len && body == NULL)) abort();
+    if (mlen) memcpy(meta, c->meta, mlen);
+    if (c->body_len) memcpy(body, c->body, c->body_len);
+    if (fail_at >= 0) cx_fail_at(h, fail_at, fail_once);
     hn_trap_set_env(&env);
-    ab_reset();
     ab_output *o = NULL;
     switch (c->kind) {
-    case CALL_FETCH: o = ab_fetch(c->meta, (uint32_t)strlen(c->meta), c->body, (uint32_t)c->body_len); break;
-    case CALL_SETTLE: o = ab_settle(c->meta, (uint32_t)strlen(c->meta), c->body, (uint32_t)c->body_len); break;
-    case CALL_EDGE: o = ab_edge(c->meta, (uint32_t)strlen(c->meta), c->body, (uint32_t)c->body_len); break;
-    case CALL_MERGE: o = ab_merge(c->meta, (uint32_t)strlen(c->meta), c->body, (uint32_t)c->body_len); break;
-    case CALL_BEGIN: c->begin_result = ab_begin(); break;
-    case CALL_ALARM: ab_alarm(c->gen); break;
-    case CALL_RECOVER: ab_recover(); break;
+    case CALL_FETCH: o = ab_fetch(h, meta, mlen, body, (uint32_t)c->body_len); break;
+    case CALL_SETTLE: o = ab_settle(h, meta, mlen, body, (uint32_t)c->body_len); break;
+    case CALL_EDGE: o = ab_edge(h, meta, mlen, body, (uint32_t)c->body_len); break;
+    case CALL_MERGE: o = ab_merge(h, meta, mlen, body, (uint32_t)c->body_len); break;
+    case CALL_CHECK: o = ab_check(h); break;
+    case CALL_BEGIN: c->begin_result = ab_begin(h); break;
+    case CALL_ALARM: ab_alarm(h, c->gen); break;
+    case CALL_RECOVER: ab_recover(h); break;
     }
     hn_trap_set_env(NULL);
     if (o != NULL) {
@@ -194,8 +222,16 @@ static int run_call(call *c, dr_resp *out) {
         out->body = keep_n(o->body, o->body_len);
         out->status = meta_status(out->meta);
     }
-    ab_reset();
+    ab_close(h);
+    h = NULL;
     return 0;
+}
+
+dr_resp dr_check(void) {
+    call c = {.kind = CALL_CHECK};
+    dr_resp out;
+    run_call(&c, &out);
+    return out;
 }
 
 double dr_begin(void) {
@@ -356,6 +392,8 @@ dr_resp dr_post(const char *id, const char *sub, const char *body) {
 
 const cJSON *jget(const char *json, const char *path) {
     if (json == NULL) return NULL;
+    if (jh == NULL && (jh = ab_open()) == NULL) abort();
+    cx_enter(jh);
     const cJSON *v = cJSON_Parse(json);
     const char *p = path;
     while (v && p && *p) {

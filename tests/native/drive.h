@@ -2,7 +2,8 @@
  * JavaScript shim does (shim/engine.js, runner.js, worker.js), over the
  * native host of host_native.h, and reads JSON answers for assertions.
  *
- * Every call is ab_reset(); export; copy the output out; ab_reset(). POSTs
+ * Every call is ab_open(); copy the request in; export; copy the output
+ * out; ab_close() — exactly what shim/host.js does. POSTs
  * to an object first run ab_begin in a call of its own (the crash-detection
  * generation), GETs pass gen 0, and the alarm handler begins an event too.
  * A simulated trap (hn_trap_at_sql) is handled like the shim: what the call
@@ -10,7 +11,8 @@
  *
  * Ownership: every string handed out (responses, j* copies, dr_printf) is
  * malloc memory in a pool freed by dr_reset()/dr_shutdown(). cJSON values
- * from jget() live in the engine's arena and die at the next engine call.
+ * from jget() live in a handle of the driver's own and die at the next
+ * engine call.
  */
 #ifndef DRIVE_H
 #define DRIVE_H
@@ -42,7 +44,7 @@ typedef struct dr_req {
     int no_begin;        /* POST without ab_begin (gen 0) */
 } dr_req;
 
-/* Fresh world (hn_reset), fresh pool; installs the arena's cJSON hooks. */
+/* Fresh world (hn_reset), fresh pool, no failure injection. */
 void dr_reset(void);
 void dr_shutdown(void);
 
@@ -61,6 +63,12 @@ int dr_fire(void);
 /* Fires due alarms until none is set or max firings; returns the count. */
 int dr_settle(int max);
 void dr_recover(void);
+/* The build-time definition check (ab_check). */
+dr_resp dr_check(void);
+/* Allocation failure injection into every following call's handle:
+ * allocation n (from 0, counted per call) fails, and with once = 0 every
+ * later one too. n < 0 turns it off. */
+void dr_fail_at(long n, int once);
 dr_resp dr_edge_req(const dr_req *r);
 dr_resp dr_merge_req(const dr_req *r, const char *bodies);
 

@@ -1,8 +1,8 @@
 /* main.c — the native test tier: runs every group and fails if any failed.
  *
  * The schema group runs first: it drives cJSON with its own allocation hooks
- * and puts the default ones back, while every later group works with the
- * engine's arena hooks (installed by the first ab_reset). */
+ * and puts the default ones back; every later group works inside engine
+ * handles, whose calls point cJSON at the handle (cx_enter). */
 #include <stdio.h>
 
 #include "drive.h"

@@ -1,4 +1,4 @@
-/* test_arena.c — allocation failure injection (arena_fail_after): whatever
+/* test_arena.c — allocation failure injection (dr_fail_at): whatever
  * allocation fails, every export returns a clean answer (a success or a JSON
  * error), never crashes, and leaves a database the engine can go on with. */
 #include <setjmp.h>
@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
 #include "drive.h"
 #include "exports.h"
 #include "tests.h"
@@ -27,7 +26,7 @@ static char *ref_copy; /* freed here too when a test fails half-way */
 
 static int teardown(void **state) {
     (void)state;
-    arena_fail_after(-1);
+    dr_fail_at(-1, 0);
     free(ref_copy);
     ref_copy = NULL;
     return 0;
@@ -97,9 +96,9 @@ static void sweep(const flow *f) {
     for (n = 0; n < MAX_ALLOCS && streak < 30; n++) {
         dr_reset();
         if (!f->create_only) assert_int_equal(create(f).status, 201);
-        arena_fail_after(n);
+        dr_fail_at(n, 0);
         dr_resp r = act(f);
-        arena_fail_after(-1);
+        dr_fail_at(-1, 0);
         if (r.status != 0) {
             expect_meta(r, n);
             expect_clean(r, n, f->ok_status);
@@ -158,7 +157,7 @@ static void test_other_exports_under_oom(void **state) {
     for (long n = 0; n < 400; n++) {
         dr_reset();
         dr_create("sse-test", "x", "{\"itemCount\":2}");
-        arena_fail_after(n);
+        dr_fail_at(n, 0);
         const char *paths[] = {"/__ablauf/workflows/x", "/__ablauf/workflows/x/timeline",
                                "/__ablauf/workflows/x/updates", "/__ablauf/workflows/nope"};
         for (int i = 0; i < 4; i++) {
@@ -182,7 +181,7 @@ static void test_other_exports_under_oom(void **state) {
         expect_meta(r, n);
         dr_recover();
         dr_begin();
-        arena_fail_after(-1);
+        dr_fail_at(-1, 0);
         assert_string_equal(jstr(dr_get("x").body, "status"), "completed");
     }
 }

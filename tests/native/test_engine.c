@@ -1319,15 +1319,15 @@ static void test_index_shard(void **state) {
              "{\"id\":\"b\",\"type\":\"test\",\"status\":\"waiting\",\"createdAt\":2,\"updatedAt\":4}");
     r = dr_fetch("GET", "/__index/list?limit=10", NULL);
     EXPECT_HTTP(r, 200);
-    EXPECT_JSON(r.body, "", "[[\"a\",\"echo\",\"running\",1,5],[\"b\",\"test\",\"waiting\",2,4]]");
+    /* a shard answers IndexEntry objects, newest first */
+    EXPECT_JSON(r.body, "", "[{\"id\":\"a\",\"type\":\"echo\",\"status\":\"running\",\"createdAt\":1,\"updatedAt\":5},{\"id\":\"b\",\"type\":\"test\",\"status\":\"waiting\",\"createdAt\":2,\"updatedAt\":4}]");
     r = dr_fetch("GET", "/__index/list?limit=10&cursorAt=5&cursorId=a", NULL);
-    EXPECT_JSON(r.body, "", "[[\"b\",\"test\",\"waiting\",2,4]]");
+    EXPECT_JSON(r.body, "", "[{\"id\":\"b\",\"type\":\"test\",\"status\":\"waiting\",\"createdAt\":2,\"updatedAt\":4}]");
     r = dr_fetch("POST", "/__index/put", "{\"id\":\"c\"}");
     expect_error(r, 400, "VALIDATION_ERROR");
     /* the merge of several shards' answers */
     dr_req q = {.method = "GET", .path = "/__ablauf/workflows", .query = "limit=2"};
-    r = dr_merge_req(&q, "[[[\"x\",\"echo\",\"completed\",1,10]],[],"
-                         "[[\"y\",\"echo\",\"completed\",1,30],[\"w\",\"echo\",\"completed\",1,10]]]");
+    r = dr_merge_req(&q, "[[{\"id\":\"x\",\"type\":\"echo\",\"status\":\"completed\",\"createdAt\":1,\"updatedAt\":10}],[],[{\"id\":\"y\",\"type\":\"echo\",\"status\":\"completed\",\"createdAt\":1,\"updatedAt\":30},{\"id\":\"w\",\"type\":\"echo\",\"status\":\"completed\",\"createdAt\":1,\"updatedAt\":10}]]");
     EXPECT_HTTP(r, 200);
     const char *ids[] = {"y", "x"};
     expect_ids(r.body, ids, 2);

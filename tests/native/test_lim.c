@@ -8,16 +8,21 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "arena.h"
+#include "cx.h"
 #include "eng.h"
 #include "exports.h"
 #include "lim.h"
 #include "tests.h"
 
+/* lim_ functions that return strings allocate in a handle: one per test. */
+static cx *X;
+
 static int reset(void **state) {
     (void)state;
-    ab_reset();
-    return 0;
+    cx_close(X);
+    X = cx_open();
+    cx_enter(X);
+    return X ? 0 : -1;
 }
 
 /* --- durations --------------------------------------------------------- */
@@ -236,7 +241,7 @@ static void test_valid_name(void **state) {
 /* n nested containers: "[[[...]]]" or {"a":{"a":...}} around a scalar. */
 static char *nested(int n, int objects, const char *inner) {
     size_t cap = (size_t)n * 8 + strlen(inner) + 1;
-    char *s = arena_alloc(cap);
+    char *s = cx_alloc(X, cap);
     assert_non_null(s);
     s[0] = '\0';
     for (int i = 0; i < n; i++) strcat(s, objects ? "{\"a\":" : "[");
@@ -291,7 +296,7 @@ static void test_json_depth(void **state) {
     assert_int_equal(lim_json_depth(v, 2), 3);
     assert_int_equal(lim_json_depth(v, 3), 3);
     /* the deep branch after a shallow sibling, and siblings after it */
-    char *s = arena_alloc(2000);
+    char *s = cx_alloc(X, 2000);
     assert_non_null(s);
     strcpy(s, "[1,");
     strcat(s, nested(64, 0, ""));
@@ -306,13 +311,13 @@ static void test_json_depth(void **state) {
 /* --- URL decoding --------------------------------------------------------------------- */
 
 static void dec_ok(const char *in, const char *want) {
-    char *got = lim_url_decode(in, strlen(in));
+    char *got = lim_url_decode(X, in, strlen(in));
     if (got == NULL) fail_msg("\"%s\" did not decode", in);
     assert_string_equal(got, want);
 }
 
 static void dec_bad(const char *in) {
-    char *got = lim_url_decode(in, strlen(in));
+    char *got = lim_url_decode(X, in, strlen(in));
     if (got != NULL) fail_msg("\"%s\" decoded to \"%s\"", in, got);
 }
 
@@ -341,11 +346,11 @@ static void test_url_decode(void **state) {
     dec_bad("%00");
     dec_bad("a%00b");
     /* only n bytes are read */
-    char *got = lim_url_decode("abc%41def", 3);
+    char *got = lim_url_decode(X, "abc%41def", 3);
     assert_non_null(got);
     assert_string_equal(got, "abc");
-    assert_null(lim_url_decode("ab%4", 4));
-    got = lim_url_decode("%41%42", 3);
+    assert_null(lim_url_decode(X, "ab%4", 4));
+    got = lim_url_decode(X, "%41%42", 3);
     assert_non_null(got);
     assert_string_equal(got, "A");
 }
@@ -408,5 +413,9 @@ int test_lim_run(void) {
         cmocka_unit_test_setup(test_secure_equal, reset),
         cmocka_unit_test_setup(test_backoff, reset),
     };
-    return cmocka_run_group_tests_name("lim", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("lim", tests, NULL, NULL);
+    cx_leave();
+    cx_close(X);
+    X = NULL;
+    return failed;
 }

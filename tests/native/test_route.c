@@ -12,6 +12,7 @@
 
 #include "drive.h"
 #include "exports.h"
+#include "cx.h"
 #include "route.h"
 #include "tests.h"
 
@@ -29,8 +30,14 @@ typedef struct parsed {
     const char *why;
 } parsed;
 
+/* The strings of a parse live in its handle, until the next parse. */
+static cx *X;
+
 static parsed parse(const char *method, const char *path, int hooks, int internal) {
     http_request req;
+    cx_close(X);
+    X = cx_open();
+    cx_enter(X);
     memset(&req, 0, sizeof req);
     req.method = method;
     req.path = path;
@@ -39,7 +46,7 @@ static parsed parse(const char *method, const char *path, int hooks, int interna
     req.body = "";
     req.hooks = hooks;
     parsed p;
-    p.err = route_parse(&req, internal, &p.m, &p.why);
+    p.err = route_parse(X, &req, internal, &p.m, &p.why);
     return p;
 }
 
@@ -358,5 +365,9 @@ int test_route_run(void) {
         cmocka_unit_test_setup(test_edge_cors, reset),
         cmocka_unit_test_setup(test_types, reset),
     };
-    return cmocka_run_group_tests_name("route", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("route", tests, NULL, NULL);
+    cx_leave();
+    cx_close(X);
+    X = NULL;
+    return failed;
 }

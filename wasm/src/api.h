@@ -1,8 +1,12 @@
 /* api.h — the requests a Durable Object answers: one workflow instance's
- * routes (SPEC §2, §6, §7) and, on index shards, the listing index.
+ * routes (docs/http-api.md, docs/live-updates.md) and, on index shards, the
+ * listing index.
  *
  * Bodies are validated here, before anything is stored: a rejected request
- * writes nothing. */
+ * writes nothing. An engine failure (out of memory, storage) answers 500 and
+ * re-arms the alarm a second later, so the instance is never left without a
+ * timer.
+ */
 #ifndef AB_API_H
 #define AB_API_H
 
@@ -12,25 +16,20 @@
 
 /* gen is this event's crash-detection generation from eng_begin (0 if the
  * host did not begin one). */
-void api_handle(const http_request *req, int64_t gen, http_response *res);
+void api_handle(cx *X, const http_request *req, int64_t gen, http_response *res);
 
 /* Runs the step a careful pass armed (its marker is committed by now) and
  * re-renders the first answer (status code `status`, body prev) with the
  * instance at rest. The host calls it while the answer's meta says "settle". */
-void api_settle(int64_t gen, int status, const char *prev, size_t len, http_response *res);
+void api_settle(cx *X, int64_t gen, int status, const char *prev, size_t len, http_response *res);
 
 /* The alarm: runs the due timers. */
-void api_alarm(int64_t gen);
+void api_alarm(cx *X, int64_t gen);
 
 /* After the wasm trapped: make sure the instance gets a recovery pass. */
-void api_recover(void);
+void api_recover(cx *X);
 
 /* The close code to answer a client's close with (1005/1006 -> 1000). */
 int api_ws_close_code(int code);
-
-/* Parses a request body as JSON: empty -> *out = NULL and returns ERR_NONE
- * only if allow_empty. Returns VALIDATION_ERROR (malformed, too deep) or
- * PAYLOAD_TOO_LARGE with *why set. */
-err_code api_parse_body(const http_request *req, int allow_empty, cJSON **out, const char **why);
 
 #endif

@@ -5,45 +5,34 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "arena.h"
 #include "host.h"
 #include "sb.h"
 
-static const char *last_error = "";
-
-const char *db_error(void) { return last_error; }
-
-static int fail(const char *msg) {
-    last_error = msg;
-    return -1;
-}
-
-int db_exec(const char *sql, const cJSON *params, cJSON **rows) {
+int db_exec(cx *X, const char *sql, const cJSON *params, cJSON **rows) {
     char *ptext = NULL;
     if (rows) *rows = NULL;
-    if (params != NULL && (ptext = cJSON_PrintUnformatted(params)) == NULL)
-        return fail("out of memory");
+    if (params != NULL && (ptext = cJSON_PrintUnformatted(params)) == NULL) return cx_nomem(X);
     int32_t n = host_sql_exec(sql, (int32_t)strlen(sql), ptext ? ptext : "[]",
                               ptext ? (int32_t)strlen(ptext) : 2);
     int32_t len = n >= 0 ? n : -n - 1;
-    char *buf = arena_alloc((size_t)len + 1);
+    char *buf = cx_alloc(X, (size_t)len + 1);
     if (buf == NULL) {
         /* Still drain the host's pending result so the next call is clean. */
         char scratch[1];
         if (len == 0) host_take(scratch);
-        return fail("out of memory");
+        return CX_NOMEM;
     }
     host_take(buf);
     buf[len] = '\0';
-    if (n < 0) {
-        last_error = buf;
-        return -1;
-    }
+    if (n < 0) return cx_fail(X, CX_STORAGE, buf);
     if (rows != NULL) {
         *rows = cJSON_ParseWithLength(buf, (size_t)len);
-        if (*rows == NULL) return fail("out of memory or malformed rows from host");
+        if (*rows == NULL) {
+            if (X->rc == CX_NOMEM) return CX_NOMEM;
+            return cx_fail(X, CX_STORAGE, "malformed rows from the host");
+        }
     }
-    return 0;
+    return CX_OK;
 }
 
 /* --- parameters ---------------------------------------------------------- */
@@ -71,19 +60,59 @@ static cJSON *params(const char *fmt, ...) {
     return a;
 }
 
-#define P(...) params(__VA_ARGS__)
-#define EXEC(sql, p, rows) (((p) == NULL) ? fail("out of memory") : db_exec((sql), (p), (rows)))
+/* Runs sql with a params array built by params(): NULL means its
+ * construction ran out of memory. */
+static int exec_p(cx *X, const char *sql, cJSON *p, cJSON **rows) {
+    if (p == NULL) return cx_nomem(X);
+    return db_exec(X, sql, p, rows);
+}
 
-/* --- row access ------------------------------------------------------------ */
+/* --- row access ------------------------------------------------------------
+ * A row is a cJSON array; a col cursor walks it once, column by column, in
+ * the order of the SELECT. */
 
-static char *col_str(const cJSON *row, int i) {
-    const cJSON *v = cJSON_GetArrayItem(row, i);
+typedef struct col {
+    const cJSON *at;
+} col;
+
+static col cols(const cJSON *row) { return (col){row ? row->child : NULL}; }
+
+static const cJSON *col_next(col *k) {
+    const cJSON *v = k->at;
+    if (v) k->at = v->next;
+    return v;
+}
+
+static char *col_str(col *k) {
+    const cJSON *v = col_next(k);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static double col_num(const cJSON *row, int i) {
-    const cJSON *v = cJSON_GetArrayItem(row, i);
+static double col_num(col *k) {
+    const cJSON *v = col_next(k);
     return cJSON_IsNumber(v) ? v->valuedouble : DB_NULL_TIME;
+}
+
+static int64_t col_int(col *k) {
+    double d = col_num(k);
+    return d == DB_NULL_TIME ? 0 : (int64_t)d;
+}
+
+/* A stored status names an enum value; anything else is corruption. */
+#define COL_ENUM(X, k, parse, out)                                                    \
+    ((parse)(col_str(k), (out)) == 0 ? CX_OK                                          \
+                                     : cx_fail((X), CX_STORAGE, "unknown state in a stored row"))
+
+/* Runs sql expecting it may fail (a probe): the failure is not recorded. */
+static int probe(cx *X, const char *sql, cJSON **rows) {
+    cx_rc rc0 = X->rc;
+    const char *msg0 = X->msg;
+    int rc = db_exec(X, sql, NULL, rows);
+    if (rc == CX_STORAGE) {
+        X->rc = rc0;
+        X->msg = msg0;
+    }
+    return rc;
 }
 
 /* --- schema ------------------------------------------------------------------ */
@@ -142,214 +171,262 @@ static const migration_step migration_2[] = {
 
 static const migration_step *const migrations[] = {NULL, migration_1, migration_2};
 
-int db_migrate(void) {
+int db_migrate(cx *X) {
     cJSON *rows;
     int version = 0;
-    if (db_exec("SELECT value FROM ab_meta WHERE key = 'schema_version'", NULL, &rows) == 0) {
-        version = (int)col_num(cJSON_GetArrayItem(rows, 0), 0);
+    int rc = probe(X, "SELECT value FROM ab_meta WHERE key = 'schema_version'", &rows);
+    if (rc == CX_OK) {
+        col k = cols(cJSON_GetArrayItem(rows, 0));
+        version = (int)col_int(&k);
         if (version < 0) version = 0;
-    } else if (db_exec("CREATE TABLE IF NOT EXISTS ab_meta (key TEXT PRIMARY KEY, value)",
-                       NULL, NULL) != 0) {
-        return -1;
+    } else if (rc != CX_STORAGE) {
+        return rc;
+    } else if ((rc = db_exec(X, "CREATE TABLE IF NOT EXISTS ab_meta (key TEXT PRIMARY KEY, value)",
+                             NULL, NULL)) != CX_OK) {
+        return rc;
     }
-    if (version > DB_SCHEMA_VERSION) return fail("database schema is newer than this engine");
+    if (version > DB_SCHEMA_VERSION)
+        return cx_fail(X, CX_STORAGE, "database schema is newer than this engine");
     for (int v = version + 1; v <= DB_SCHEMA_VERSION; v++) {
         for (const migration_step *m = migrations[v]; m->stmt; m++) {
-            if (m->probe && db_exec(m->probe, NULL, NULL) == 0) continue; /* already applied */
-            if (db_exec(m->stmt, NULL, NULL) != 0) return -1;
+            if (m->probe && probe(X, m->probe, NULL) == CX_OK) continue; /* already applied */
+            if ((rc = db_exec(X, m->stmt, NULL, NULL)) != CX_OK) return rc;
         }
-        cJSON *p = P("i", (int64_t)v);
-        if (EXEC("INSERT INTO ab_meta (key, value) VALUES ('schema_version', ?1)"
-                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value", p, NULL) != 0)
-            return -1;
+        rc = exec_p(X, "INSERT INTO ab_meta (key, value) VALUES ('schema_version', ?1)"
+                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params("i", (int64_t)v), NULL);
+        if (rc != CX_OK) return rc;
     }
-    return 0;
+    return CX_OK;
 }
 
 /* --- instance ------------------------------------------------------------------ */
 
-int db_instance_load(db_instance **out) {
+int db_instance_load(cx *X, db_instance **out) {
     cJSON *rows;
     *out = NULL;
-    if (db_exec("SELECT id, type, status, payload, result, error, error_code, created_at,"
-                " updated_at, result_bytes, event_open, died, careful, deaths"
-                " FROM ab_instance LIMIT 1", NULL, &rows) != 0)
-        return -1;
+    int rc = db_exec(X, "SELECT id, type, status, payload, result, error, error_code, created_at,"
+                        " updated_at, result_bytes, event_open, died, careful, deaths"
+                        " FROM ab_instance LIMIT 1", NULL, &rows);
+    if (rc != CX_OK) return rc;
     cJSON *r = cJSON_GetArrayItem(rows, 0);
-    if (r == NULL) return 0;
-    db_instance *in = arena_alloc(sizeof *in);
-    if (in == NULL) return fail("out of memory");
-    in->id = col_str(r, 0);
-    in->type = col_str(r, 1);
-    in->status = col_str(r, 2);
-    in->payload = col_str(r, 3);
-    in->result = col_str(r, 4);
-    in->error = col_str(r, 5);
-    in->error_code = col_str(r, 6);
-    in->created_at = col_num(r, 7);
-    in->updated_at = col_num(r, 8);
-    in->result_bytes = (int64_t)col_num(r, 9);
-    in->event_open = (int64_t)col_num(r, 10);
-    in->died = (int)col_num(r, 11);
-    in->careful = (int)col_num(r, 12);
-    in->deaths = (int)col_num(r, 13);
+    if (r == NULL) return CX_OK;
+    db_instance *in = cx_alloc(X, sizeof *in);
+    if (in == NULL) return CX_NOMEM;
+    col k = cols(r);
+    in->id = col_str(&k);
+    in->type = col_str(&k);
+    if ((rc = COL_ENUM(X, &k, state_inst_parse, &in->status)) != CX_OK) return rc;
+    in->payload = col_str(&k);
+    in->result = col_str(&k);
+    in->error = col_str(&k);
+    in->error_code = col_str(&k);
+    in->created_at = col_num(&k);
+    in->updated_at = col_num(&k);
+    in->result_bytes = col_int(&k);
+    in->event_open = col_int(&k);
+    in->died = (int)col_int(&k);
+    in->careful = (int)col_int(&k);
+    in->deaths = (int)col_int(&k);
     *out = in;
-    return 0;
+    return CX_OK;
 }
 
-int db_instance_insert(const db_instance *in) {
-    cJSON *p = P("ssssdd", in->id, in->type, in->status, in->payload, in->created_at,
-                 in->updated_at);
-    return EXEC("INSERT INTO ab_instance (id, type, status, payload, created_at, updated_at)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", p, NULL);
+int db_instance_insert(cx *X, const db_instance *in) {
+    return exec_p(X, "INSERT INTO ab_instance (id, type, status, payload, created_at, updated_at)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                  params("ssssdd", in->id, in->type, state_inst_name(in->status), in->payload,
+                         in->created_at, in->updated_at), NULL);
 }
 
-int db_instance_save(const db_instance *in) {
-    cJSON *p = P("sssssdiiiii", in->status, in->result, in->error, in->error_code, in->id,
-                 in->updated_at, in->result_bytes, in->event_open, (int64_t)in->died,
-                 (int64_t)in->careful, (int64_t)in->deaths);
-    return EXEC("UPDATE ab_instance SET status = ?1, result = ?2, error = ?3,"
-                " error_code = ?4, updated_at = ?6, result_bytes = ?7, event_open = ?8,"
-                " died = ?9, careful = ?10, deaths = ?11 WHERE id = ?5", p, NULL);
+int db_instance_save(cx *X, const db_instance *in) {
+    return exec_p(X, "UPDATE ab_instance SET status = ?1, result = ?2, error = ?3,"
+                     " error_code = ?4, updated_at = ?6, result_bytes = ?7, event_open = ?8,"
+                     " died = ?9, careful = ?10, deaths = ?11 WHERE id = ?5",
+                  params("sssssdiiiii", state_inst_name(in->status), in->result, in->error,
+                         in->error_code, in->id, in->updated_at, in->result_bytes,
+                         in->event_open, (int64_t)in->died, (int64_t)in->careful,
+                         (int64_t)in->deaths), NULL);
 }
 
 /* --- steps ----------------------------------------------------------------------- */
 
-int db_steps_load(db_step **steps, int *count) {
+int db_steps_load(cx *X, db_step **steps, int *count) {
     cJSON *rows;
     *steps = NULL;
     *count = 0;
-    if (db_exec("SELECT name, ord, type, status, attempts, result, error, started_at,"
-                " completed_at, duration, wake_at, history, result_bytes"
-                " FROM ab_steps ORDER BY ord", NULL, &rows) != 0)
-        return -1;
+    int rc = db_exec(X, "SELECT name, ord, type, status, attempts, result, error, started_at,"
+                        " completed_at, duration, wake_at, history, result_bytes"
+                        " FROM ab_steps ORDER BY ord", NULL, &rows);
+    if (rc != CX_OK) return rc;
     int n = cJSON_GetArraySize(rows);
-    if (n == 0) return 0;
-    db_step *s = arena_alloc(sizeof *s * (size_t)n);
-    if (s == NULL) return fail("out of memory");
+    if (n == 0) return CX_OK;
+    db_step *s = cx_alloc(X, sizeof *s * (size_t)n);
+    if (s == NULL) return CX_NOMEM;
     int i = 0;
     for (cJSON *r = rows->child; r; r = r->next, i++) {
-        s[i].name = col_str(r, 0);
-        s[i].ord = (int)col_num(r, 1);
-        s[i].type = col_str(r, 2);
-        s[i].status = col_str(r, 3);
-        s[i].attempts = (int)col_num(r, 4);
-        s[i].result = col_str(r, 5);
-        s[i].error = col_str(r, 6);
-        s[i].started_at = col_num(r, 7);
-        s[i].completed_at = col_num(r, 8);
-        s[i].duration = col_num(r, 9);
-        s[i].wake_at = col_num(r, 10);
-        s[i].history = col_str(r, 11);
-        s[i].result_bytes = (int64_t)col_num(r, 12);
+        col k = cols(r);
+        s[i].name = col_str(&k);
+        s[i].ord = (int)col_int(&k);
+        if ((rc = COL_ENUM(X, &k, state_kind_parse, &s[i].kind)) != CX_OK) return rc;
+        if ((rc = COL_ENUM(X, &k, state_step_parse, &s[i].status)) != CX_OK) return rc;
+        s[i].attempts = (int)col_int(&k);
+        s[i].result = col_str(&k);
+        s[i].error = col_str(&k);
+        s[i].started_at = col_num(&k);
+        s[i].completed_at = col_num(&k);
+        s[i].duration = col_num(&k);
+        s[i].wake_at = col_num(&k);
+        s[i].history = col_str(&k);
+        s[i].result_bytes = col_int(&k);
     }
     *steps = s;
     *count = n;
-    return 0;
+    return CX_OK;
 }
 
-int db_step_save(const db_step *s) {
-    cJSON *p = P("sississddddsi", s->name, (int64_t)s->ord, s->type, s->status,
-                 (int64_t)s->attempts, s->result, s->error, s->started_at,
-                 s->completed_at, s->duration, s->wake_at, s->history, s->result_bytes);
-    return EXEC("INSERT INTO ab_steps (name, ord, type, status, attempts, result, error,"
-                " started_at, completed_at, duration, wake_at, history, result_bytes)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-                " ON CONFLICT (name) DO UPDATE SET status = excluded.status,"
-                " attempts = excluded.attempts, result = excluded.result,"
-                " error = excluded.error, started_at = excluded.started_at,"
-                " completed_at = excluded.completed_at, duration = excluded.duration,"
-                " wake_at = excluded.wake_at, history = excluded.history,"
-                " result_bytes = excluded.result_bytes", p, NULL);
+int db_step_save(cx *X, const db_step *s) {
+    return exec_p(X, "INSERT INTO ab_steps (name, ord, type, status, attempts, result, error,"
+                     " started_at, completed_at, duration, wake_at, history, result_bytes)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                     " ON CONFLICT (name) DO UPDATE SET status = excluded.status,"
+                     " attempts = excluded.attempts, result = excluded.result,"
+                     " error = excluded.error, started_at = excluded.started_at,"
+                     " completed_at = excluded.completed_at, duration = excluded.duration,"
+                     " wake_at = excluded.wake_at, history = excluded.history,"
+                     " result_bytes = excluded.result_bytes",
+                  params("sississddddsi", s->name, (int64_t)s->ord, state_kind_name(s->kind),
+                         state_step_name(s->status), (int64_t)s->attempts, s->result, s->error,
+                         s->started_at, s->completed_at, s->duration, s->wake_at, s->history,
+                         s->result_bytes), NULL);
 }
 
-int db_steps_advance(double now) {
-    cJSON *p = P("d", now);
-    return EXEC("UPDATE ab_steps SET wake_at = ?1 WHERE wake_at IS NOT NULL AND wake_at > ?1"
-                " AND status IN ('sleeping', 'waiting', 'running')", p, NULL);
+int db_steps_advance(cx *X, double now) {
+    return exec_p(X, "UPDATE ab_steps SET wake_at = ?1 WHERE wake_at IS NOT NULL AND wake_at > ?1"
+                     " AND status IN ('sleeping', 'waiting', 'running')", params("d", now), NULL);
 }
 
 /* --- events ----------------------------------------------------------------------- */
 
-int db_event_take(const char *name, char **payload) {
+int db_event_take(cx *X, const char *name, char **payload) {
     cJSON *rows;
-    cJSON *p = P("s", name);
     *payload = NULL;
-    if (EXEC("DELETE FROM ab_events WHERE name = ?1 RETURNING payload", p, &rows) != 0)
-        return -1;
-    *payload = col_str(cJSON_GetArrayItem(rows, 0), 0);
-    return 0;
+    int rc = exec_p(X, "DELETE FROM ab_events WHERE name = ?1 RETURNING payload",
+                    params("s", name), &rows);
+    if (rc != CX_OK) return rc;
+    col k = cols(cJSON_GetArrayItem(rows, 0));
+    *payload = col_str(&k);
+    return CX_OK;
 }
 
-int db_event_put(const char *name, const char *payload, double now) {
-    cJSON *p = P("ssd", name, payload, now);
-    return EXEC("INSERT INTO ab_events (name, payload, received_at) VALUES (?1, ?2, ?3)"
-                " ON CONFLICT (name) DO UPDATE SET payload = excluded.payload,"
-                " received_at = excluded.received_at", p, NULL);
+int db_event_put(cx *X, const char *name, const char *payload, double now) {
+    return exec_p(X, "INSERT INTO ab_events (name, payload, received_at) VALUES (?1, ?2, ?3)"
+                     " ON CONFLICT (name) DO UPDATE SET payload = excluded.payload,"
+                     " received_at = excluded.received_at", params("ssd", name, payload, now), NULL);
 }
 
-int db_events_clear(void) { return db_exec("DELETE FROM ab_events", NULL, NULL); }
+int db_events_clear(cx *X) { return db_exec(X, "DELETE FROM ab_events", NULL, NULL); }
 
 /* --- updates ----------------------------------------------------------------------- */
 
-int db_fired_load(cJSON **keys) {
+int db_fired_load(cx *X, char ***keys, int *n) {
     cJSON *rows;
     *keys = NULL;
-    if (db_exec("SELECT key FROM ab_fired UNION ALL"
-                " SELECT site FROM ab_updates WHERE site IS NOT NULL", NULL, &rows) != 0)
-        return -1;
-    cJSON *a = cJSON_CreateArray();
-    if (a == NULL) return fail("out of memory");
+    *n = 0;
+    int rc = db_exec(X, "SELECT key FROM ab_fired UNION ALL"
+                        " SELECT site FROM ab_updates WHERE site IS NOT NULL", NULL, &rows);
+    if (rc != CX_OK) return rc;
+    int count = cJSON_GetArraySize(rows);
+    char **a = cx_alloc(X, sizeof *a * (size_t)(count + 1));
+    if (a == NULL) return CX_NOMEM;
+    int i = 0;
     for (cJSON *r = rows->child; r; r = r->next) {
-        cJSON *k = r->child;
-        if (k == NULL) continue;
-        cJSON_DetachItemViaPointer(r, k);
-        cJSON_AddItemToArray(a, k);
+        col k = cols(r);
+        char *key = col_str(&k);
+        if (key) a[i++] = key;
     }
     *keys = a;
-    return 0;
+    *n = i;
+    return CX_OK;
 }
 
-int db_fired_add(const char *key) {
-    cJSON *p = P("s", key);
-    return EXEC("INSERT OR IGNORE INTO ab_fired (key) VALUES (?1)", p, NULL);
+int db_fired_add(cx *X, const char *key) {
+    return exec_p(X, "INSERT OR IGNORE INTO ab_fired (key) VALUES (?1)", params("s", key), NULL);
 }
 
-int db_update_add(const char *name, const char *data, double now, const char *site, int64_t *seq) {
+int db_update_add(cx *X, const char *name, const char *data, double now, const char *site,
+                  int64_t *seq) {
     cJSON *rows;
-    cJSON *p = P("ssds", name, data, now, site);
-    if (EXEC("INSERT INTO ab_updates (seq, name, data, created_at, site)"
-             " VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ab_updates), ?1, ?2, ?3, ?4)"
-             " RETURNING seq", p, &rows) != 0)
-        return -1;
-    *seq = (int64_t)col_num(cJSON_GetArrayItem(rows, 0), 0);
-    return 0;
+    int rc = exec_p(X, "INSERT INTO ab_updates (seq, name, data, created_at, site)"
+                       " VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ab_updates), ?1, ?2, ?3, ?4)"
+                       " RETURNING seq", params("ssds", name, data, now, site), &rows);
+    if (rc != CX_OK) return rc;
+    col k = cols(cJSON_GetArrayItem(rows, 0));
+    *seq = col_int(&k);
+    return CX_OK;
 }
 
-int db_updates_after(int64_t after, cJSON **rows) {
-    cJSON *p = P("i", after);
-    return EXEC("SELECT seq, name, data, created_at FROM ab_updates WHERE seq > ?1 ORDER BY seq",
-                p, rows);
+int db_updates_after(cx *X, int64_t after, db_update **out, int *n) {
+    cJSON *rows;
+    *out = NULL;
+    *n = 0;
+    int rc = exec_p(X, "SELECT seq, name, data, created_at FROM ab_updates WHERE seq > ?1"
+                       " ORDER BY seq", params("i", after), &rows);
+    if (rc != CX_OK) return rc;
+    int count = cJSON_GetArraySize(rows);
+    db_update *u = cx_alloc(X, sizeof *u * (size_t)(count + 1));
+    if (u == NULL) return CX_NOMEM;
+    int i = 0;
+    for (cJSON *r = rows->child; r; r = r->next, i++) {
+        col k = cols(r);
+        u[i].seq = col_int(&k);
+        u[i].name = col_str(&k);
+        u[i].data = col_str(&k);
+        u[i].created_at = col_num(&k);
+    }
+    *out = u;
+    *n = count;
+    return CX_OK;
 }
 
 /* --- index ---------------------------------------------------------------------------- */
 
-int db_index_put(const char *id, const char *type, const char *status, double created_at,
-                 double updated_at) {
-    cJSON *p = P("sssdd", id, type, status, created_at, updated_at);
+int db_index_put(cx *X, const db_entry *e) {
     /* Deliveries may arrive out of order; an older entry never wins. */
-    return EXEC("INSERT INTO ab_index (id, type, status, created_at, updated_at)"
-                " VALUES (?1, ?2, ?3, ?4, ?5)"
-                " ON CONFLICT (id) DO UPDATE SET type = excluded.type,"
-                " status = excluded.status, updated_at = excluded.updated_at"
-                " WHERE excluded.updated_at >= ab_index.updated_at", p, NULL);
+    return exec_p(X, "INSERT INTO ab_index (id, type, status, created_at, updated_at)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5)"
+                     " ON CONFLICT (id) DO UPDATE SET type = excluded.type,"
+                     " status = excluded.status, updated_at = excluded.updated_at"
+                     " WHERE excluded.updated_at >= ab_index.updated_at",
+                  params("sssdd", e->id, e->type, state_inst_name(e->status), e->created_at,
+                         e->updated_at), NULL);
 }
 
-int db_index_list(const char *type, const char *status, double cursor_at, const char *cursor_id,
-                  int limit, cJSON **rows) {
-    cJSON *p = P("ssdsi", type, status, cursor_at, cursor_id ? cursor_id : "", (int64_t)limit);
-    return EXEC("SELECT id, type, status, created_at, updated_at FROM ab_index"
-                " WHERE (?1 IS NULL OR type = ?1) AND (?2 IS NULL OR status = ?2)"
-                " AND (?3 IS NULL OR updated_at < ?3 OR (updated_at = ?3 AND id < ?4))"
-                " ORDER BY updated_at DESC, id DESC LIMIT ?5", p, rows);
+int db_index_list(cx *X, const char *type, const char *status, double cursor_at,
+                  const char *cursor_id, int limit, db_entry **out, int *n) {
+    cJSON *rows;
+    *out = NULL;
+    *n = 0;
+    int rc = exec_p(X, "SELECT id, type, status, created_at, updated_at FROM ab_index"
+                       " WHERE (?1 IS NULL OR type = ?1) AND (?2 IS NULL OR status = ?2)"
+                       " AND (?3 IS NULL OR updated_at < ?3 OR (updated_at = ?3 AND id < ?4))"
+                       " ORDER BY updated_at DESC, id DESC LIMIT ?5",
+                    params("ssdsi", type, status, cursor_at, cursor_id ? cursor_id : "",
+                           (int64_t)limit), &rows);
+    if (rc != CX_OK) return rc;
+    int count = cJSON_GetArraySize(rows);
+    db_entry *e = cx_alloc(X, sizeof *e * (size_t)(count + 1));
+    if (e == NULL) return CX_NOMEM;
+    int i = 0;
+    for (cJSON *r = rows->child; r; r = r->next, i++) {
+        col k = cols(r);
+        e[i].id = col_str(&k);
+        e[i].type = col_str(&k);
+        if ((rc = COL_ENUM(X, &k, state_inst_parse, &e[i].status)) != CX_OK) return rc;
+        e[i].created_at = col_num(&k);
+        e[i].updated_at = col_num(&k);
+    }
+    *out = e;
+    *n = count;
+    return CX_OK;
 }

@@ -8,9 +8,10 @@
  * its steps, buffered events, persisted updates and fired update sites) or a
  * listing-index shard (ab_index). Both use the same schema.
  *
- * Errors: functions return 0 on success and -1 on failure (SQL error or
- * allocation failure); db_error() says why. Rows and strings handed out live
- * in the call arena.
+ * Rows come back typed (statuses as enums, times as doubles). Errors: every
+ * function returns CX_OK or a negative cx_rc (CX_STORAGE with the host's
+ * message, CX_NOMEM) recorded in X. Rows and strings handed out live in the
+ * call arena.
  */
 #ifndef AB_DB_H
 #define AB_DB_H
@@ -18,6 +19,8 @@
 #include <stdint.h>
 
 #include "cJSON.h"
+#include "cx.h"
+#include "state.h"
 
 #define DB_SCHEMA_VERSION 2
 
@@ -25,7 +28,8 @@
 #define DB_NULL_TIME (-1.0)
 
 typedef struct db_instance {
-    char *id, *type, *status;
+    char *id, *type;
+    inst_status status;
     char *payload; /* JSON text */
     char *result;  /* JSON text or NULL */
     char *error, *error_code;
@@ -40,8 +44,8 @@ typedef struct db_instance {
 typedef struct db_step {
     char *name;
     int ord;              /* first-seen order */
-    char *type;           /* do | sleep | sleep_until | wait_for_event */
-    char *status;         /* running | completed | failed | sleeping | waiting */
+    step_kind kind;
+    step_status status;
     int attempts;
     char *result;         /* JSON text or NULL */
     char *error;
@@ -50,60 +54,72 @@ typedef struct db_step {
     int64_t result_bytes;
 } db_step;
 
-const char *db_error(void);
+/* A persisted update (emit). */
+typedef struct db_update {
+    int64_t seq;
+    char *name;
+    char *data; /* JSON text of the value */
+    double created_at;
+} db_update;
+
+/* A listing entry as an index shard stores it. */
+typedef struct db_entry {
+    char *id, *type;
+    inst_status status;
+    double created_at, updated_at;
+} db_entry;
 
 /* Creates or migrates the schema. Cheap when current (one statement). */
-int db_migrate(void);
+int db_migrate(cx *X);
 
 /* Low level: runs sql with params (JSON array, may be NULL); *rows (may be
  * NULL) receives the result rows as a cJSON array of arrays. */
-int db_exec(const char *sql, const cJSON *params, cJSON **rows);
+int db_exec(cx *X, const char *sql, const cJSON *params, cJSON **rows);
 
 /* --- instance ---------------------------------------------------------- */
 
 /* *out = NULL when the object holds no instance. */
-int db_instance_load(db_instance **out);
-int db_instance_insert(const db_instance *in);
+int db_instance_load(cx *X, db_instance **out);
+int db_instance_insert(cx *X, const db_instance *in);
 /* Writes every mutable column of the row. */
-int db_instance_save(const db_instance *in);
+int db_instance_save(cx *X, const db_instance *in);
 
 /* --- steps -------------------------------------------------------------- */
 
 /* All steps in first-seen order, in one statement. */
-int db_steps_load(db_step **steps, int *count);
-int db_step_save(const db_step *s);
+int db_steps_load(cx *X, db_step **steps, int *count);
+int db_step_save(cx *X, const db_step *s);
 /* Makes every pending timer due at `now` (test hook). */
-int db_steps_advance(double now);
+int db_steps_advance(cx *X, double now);
 
 /* --- buffered events ----------------------------------------------------- */
 
 /* *payload = NULL when nothing is buffered under name. */
-int db_event_take(const char *name, char **payload);
-int db_event_put(const char *name, const char *payload, double now);
-int db_events_clear(void);
+int db_event_take(cx *X, const char *name, char **payload);
+int db_event_put(cx *X, const char *name, const char *payload, double now);
+int db_events_clear(cx *X);
 
 /* --- updates and fired sites --------------------------------------------- */
 
 /* Every update call site that fired: broadcasts (ab_fired) and emits (the
- * site column of ab_updates). An array of strings. */
-int db_fired_load(cJSON **keys);
+ * site column of ab_updates), as *n strings. */
+int db_fired_load(cx *X, char ***keys, int *n);
 /* Marks a broadcast's call site fired. */
-int db_fired_add(const char *key);
+int db_fired_add(cx *X, const char *key);
 /* Appends a persisted update and marks its call site fired, in one statement;
  * *seq receives its number. */
-int db_update_add(const char *name, const char *data, double now, const char *site, int64_t *seq);
-/* Rows [seq, name, data, created_at] with seq > after, in order. */
-int db_updates_after(int64_t after, cJSON **rows);
+int db_update_add(cx *X, const char *name, const char *data, double now, const char *site,
+                  int64_t *seq);
+/* Updates with seq > after, in order. */
+int db_updates_after(cx *X, int64_t after, db_update **rows, int *n);
 
 /* --- listing index shard -------------------------------------------------- */
 
 /* Upserts entry unless the stored one is newer. */
-int db_index_put(const char *id, const char *type, const char *status,
-                 double created_at, double updated_at);
-/* Rows [id, type, status, created_at, updated_at], newest first, at most
- * limit, filtered by type/status (NULL = any), strictly after the cursor
- * position (cursor_at < 0 = from the top). */
-int db_index_list(const char *type, const char *status, double cursor_at,
-                  const char *cursor_id, int limit, cJSON **rows);
+int db_index_put(cx *X, const db_entry *e);
+/* Entries newest first, at most limit, filtered by type/status (NULL = any),
+ * strictly after the cursor position (cursor_at < 0 = from the top). */
+int db_index_list(cx *X, const char *type, const char *status, double cursor_at,
+                  const char *cursor_id, int limit, db_entry **rows, int *n);
 
 #endif

@@ -6,7 +6,6 @@
 #include <strings.h>
 
 #include "ablauf.h"
-#include "api.h"
 #include "eng.h"
 #include "lim.h"
 #include "route.h"
@@ -33,23 +32,23 @@ static int origin_allowed(const char *list, const char *origin) {
     return 0;
 }
 
-static void cors(const http_request *req, http_response *res) {
+static void cors(cx *X, const http_request *req, http_response *res) {
     const char *origin = http_header(req, "origin");
     if (!origin_allowed(req->cors, origin)) return;
-    http_set_header(res, "access-control-allow-origin", origin);
-    http_set_header(res, "vary", "Origin");
-    http_set_header(res, "access-control-allow-methods", "GET, POST, OPTIONS");
-    http_set_header(res, "access-control-allow-headers", "authorization, content-type");
-    http_set_header(res, "access-control-max-age", "86400");
+    http_set_header(X, res, "access-control-allow-origin", origin);
+    http_set_header(X, res, "vary", "Origin");
+    http_set_header(X, res, "access-control-allow-methods", "GET, POST, OPTIONS");
+    http_set_header(X, res, "access-control-allow-headers", "authorization, content-type");
+    http_set_header(X, res, "access-control-max-age", "86400");
 }
 
 /* Bearer token from the header, or ?access_token= on WebSocket routes. */
-static int authorized(const http_request *req, int ws) {
+static int authorized(cx *X, const http_request *req, int ws) {
     if (req->token == NULL || req->token[0] == '\0') return 1;
     const char *given = NULL;
     const char *auth = http_header(req, "authorization");
     if (auth && strncasecmp(auth, "Bearer ", 7) == 0) given = auth + 7;
-    if (given == NULL && ws) given = http_query(req, "access_token", NULL);
+    if (given == NULL && ws) given = http_query(X, req, "access_token", NULL);
     if (given == NULL) given = "";
     return lim_secure_equal(given, strlen(given), req->token, strlen(req->token));
 }
@@ -65,7 +64,8 @@ static cJSON *messages_json(const ab_message_def *defs) {
     return o;
 }
 
-cJSON *edge_types_json(void) {
+cJSON *edge_types_json(cx *X) {
+    (void)X; /* cJSON allocates from X through the hook trampoline */
     cJSON *root = cJSON_CreateObject();
     cJSON *types = cJSON_AddArrayToObject(root, "types");
     if (types == NULL) return NULL;
@@ -82,7 +82,7 @@ cJSON *edge_types_json(void) {
     return root;
 }
 
-static int forward(http_response *res, const char *object, const char *create_id) {
+static int forward(cx *X, http_response *res, const char *object, const char *create_id) {
     res->meta = cJSON_CreateObject();
     if (res->meta == NULL || !cJSON_AddStringToObject(res->meta, "forward", object))
         return http_oom(res);
@@ -94,31 +94,26 @@ static int forward(http_response *res, const char *object, const char *create_id
     return res->status;
 }
 
-static const char *const statuses[] = {"running", "sleeping", "waiting", "paused",
-                                       "completed", "errored", "terminated", NULL};
-
 /* Validates the list query; fills the shard query path. */
-static int list(const http_request *req, http_response *res) {
+static int list(cx *X, const http_request *req, http_response *res) {
     int bad = 0;
-    const char *type = http_query(req, "type", &bad);
-    const char *status = http_query(req, "status", &bad);
-    const char *limit = http_query(req, "limit", &bad);
-    const char *cursor = http_query(req, "cursor", &bad);
-    if (bad) return http_error(res, ERR_VALIDATION_ERROR, "Malformed query string", NULL);
+    const char *type = http_query(X, req, "type", &bad);
+    const char *status = http_query(X, req, "status", &bad);
+    const char *limit = http_query(X, req, "limit", &bad);
+    const char *cursor = http_query(X, req, "cursor", &bad);
+    if (bad) return http_error(X, res, ERR_VALIDATION_ERROR, "Malformed query string", NULL);
     long n = LIST_DEFAULT;
     if (limit) {
         char *end;
         n = strtol(limit, &end, 10);
         if (*limit == '\0' || *end != '\0' || n < 1 || n > LIST_MAX)
-            return http_error(res, ERR_VALIDATION_ERROR, "limit must be an integer from 1 to 1000", NULL);
+            return http_error(X, res, ERR_VALIDATION_ERROR, "limit must be an integer from 1 to 1000", NULL);
     }
-    if (status) {
-        int ok = 0;
-        for (int i = 0; statuses[i]; i++) ok |= strcmp(status, statuses[i]) == 0;
-        if (!ok) return http_error(res, ERR_VALIDATION_ERROR, str_printf("Unknown status \"%s\"", status), NULL);
-    }
+    inst_status st;
+    if (status && state_inst_parse(status, &st) != 0)
+        return http_error(X, res, ERR_VALIDATION_ERROR, sb_fmt(X, "Unknown status \"%s\"", status), NULL);
     sb path;
-    sb_init(&path);
+    sb_init(X, &path);
     sb_printf(&path, "/__index/list?limit=%ld", n + 1);
     if (cursor) {
         /* cursor = "<updatedAt>~<id>", from a previous page */
@@ -126,7 +121,7 @@ static int list(const http_request *req, http_response *res) {
         char *end;
         double at = strtod(cursor, &end);
         if (tilde == NULL || end != tilde || !lim_valid_id(tilde + 1))
-            return http_error(res, ERR_VALIDATION_ERROR, "Malformed cursor", NULL);
+            return http_error(X, res, ERR_VALIDATION_ERROR, "Malformed cursor", NULL);
         sb_printf(&path, "&cursorAt=%.0f&cursorId=%s", at, tilde + 1);
     }
     /* type and status are plain words or validated above; encode type anyway */
@@ -145,60 +140,70 @@ static int list(const http_request *req, http_response *res) {
     res->meta = cJSON_CreateObject();
     cJSON *names = cJSON_AddArrayToObject(res->meta, "fanout");
     if (p == NULL || names == NULL || !cJSON_AddStringToObject(res->meta, "path", p)) return http_oom(res);
-    for (int i = 0; i < ENG_INDEX_SHARDS; i++)
-        cJSON_AddItemToArray(names, cJSON_CreateString(str_printf("__index:%d", i)));
+    for (int i = 0; i < LIM_INDEX_SHARDS; i++) {
+        char *name = lim_shard_name(X, i);
+        if (name == NULL || !cJSON_AddItemToArray(names, cJSON_CreateString(name))) return http_oom(res);
+    }
     return res->status;
 }
 
 static int by_recent(const void *a, const void *b) {
-    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-    double ux = cJSON_GetArrayItem(x, 4)->valuedouble, uy = cJSON_GetArrayItem(y, 4)->valuedouble;
-    if (ux != uy) return ux > uy ? -1 : 1;
-    return -strcmp(cJSON_GetArrayItem(x, 0)->valuestring, cJSON_GetArrayItem(y, 0)->valuestring);
+    const db_entry *x = a, *y = b;
+    if (x->updated_at != y->updated_at) return x->updated_at > y->updated_at ? -1 : 1;
+    return -strcmp(x->id, y->id);
 }
 
-int edge_merge(const http_request *req, const char *bodies, size_t len, http_response *res) {
+/* A shard's IndexEntry as a typed row; 0 if it is not one. */
+static int entry_from_json(const cJSON *j, db_entry *e) {
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "createdAt");
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "updatedAt");
+    e->id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "id"));
+    e->type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type"));
+    const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "status"));
+    if (!e->id || !e->type || state_inst_parse(status, &e->status) != 0 || !cJSON_IsNumber(c) ||
+        !cJSON_IsNumber(u))
+        return 0;
+    e->created_at = c->valuedouble;
+    e->updated_at = u->valuedouble;
+    return 1;
+}
+
+int edge_merge(cx *X, const http_request *req, const char *bodies, size_t len, http_response *res) {
     int bad = 0;
-    const char *limit = http_query(req, "limit", &bad);
+    const char *limit = http_query(X, req, "limit", &bad);
     long n = limit ? strtol(limit, NULL, 10) : LIST_DEFAULT;
     if (n < 1 || n > LIST_MAX) n = LIST_DEFAULT;
     cJSON *shards = cJSON_ParseWithLength(bodies, len);
-    if (!cJSON_IsArray(shards)) return http_error(res, ERR_INTERNAL_ERROR, "Malformed index response", NULL);
+    if (!cJSON_IsArray(shards)) {
+        if (X->rc == CX_NOMEM) return http_oom(res);
+        return http_error(X, res, ERR_INTERNAL_ERROR, "Malformed index response", NULL);
+    }
     int total = 0;
     for (cJSON *s = shards->child; s; s = s->next) total += cJSON_GetArraySize(s);
-    cJSON **rows = (cJSON **)cJSON_malloc(sizeof *rows * (size_t)(total + 1));
+    db_entry *rows = cx_alloc(X, sizeof *rows * (size_t)(total + 1));
     if (rows == NULL) return http_oom(res);
     int k = 0;
     for (cJSON *s = shards->child; s; s = s->next)
         for (cJSON *r = cJSON_IsArray(s) ? s->child : NULL; r; r = r->next)
-            if (cJSON_GetArraySize(r) == 5 && cJSON_IsString(cJSON_GetArrayItem(r, 0))) rows[k++] = r;
+            k += entry_from_json(r, &rows[k]);
     qsort(rows, (size_t)k, sizeof *rows, by_recent);
     cJSON *out = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(out, "workflows");
     if (list == NULL) return http_oom(res);
     int shown = k < n ? k : (int)n;
-    for (int i = 0; i < shown; i++) {
-        cJSON *r = rows[i], *e = cJSON_CreateObject();
-        if (e == NULL || !cJSON_AddStringToObject(e, "id", cJSON_GetArrayItem(r, 0)->valuestring) ||
-            !cJSON_AddStringToObject(e, "type", cJSON_GetArrayItem(r, 1)->valuestring) ||
-            !cJSON_AddStringToObject(e, "status", cJSON_GetArrayItem(r, 2)->valuestring) ||
-            !cJSON_AddNumberToObject(e, "createdAt", cJSON_GetArrayItem(r, 3)->valuedouble) ||
-            !cJSON_AddNumberToObject(e, "updatedAt", cJSON_GetArrayItem(r, 4)->valuedouble) ||
-            !cJSON_AddItemToArray(list, e))
-            return http_oom(res);
-    }
+    for (int i = 0; i < shown; i++)
+        if (!cJSON_AddItemToArray(list, eng_entry_json(X, &rows[i]))) return http_oom(res);
     if (k > n) {
-        cJSON *last = rows[n - 1];
-        char *cur = str_printf("%.0f~%s", cJSON_GetArrayItem(last, 4)->valuedouble,
-                               cJSON_GetArrayItem(last, 0)->valuestring);
+        const db_entry *last = &rows[n - 1];
+        char *cur = sb_fmt(X, "%.0f~%s", last->updated_at, last->id);
         if (cur == NULL || !cJSON_AddStringToObject(out, "nextCursor", cur)) return http_oom(res);
     } else {
         cJSON_AddNullToObject(out, "nextCursor");
     }
-    return http_json_value(res, 200, out);
+    return http_json_value(X, res, 200, out);
 }
 
-void edge_handle(const http_request *req, http_response *res) {
+void edge_handle(cx *X, const http_request *req, http_response *res) {
     route_match m;
     const char *why;
     if (strcmp(req->method, "OPTIONS") == 0 && strncmp(req->path, "/__ablauf", 9) == 0 &&
@@ -206,10 +211,10 @@ void edge_handle(const http_request *req, http_response *res) {
         res->status = 204;
         res->body = "";
         res->body_len = 0;
-        cors(req, res);
+        cors(X, req, res);
         return;
     }
-    err_code e = route_parse(req, 0, &m, &why);
+    err_code e = route_parse(X, req, 0, &m, &why);
     if (e == ERR_NONE && (m.id == R_DASHBOARD || m.id == R_CLIENT_JS)) {
         /* Static files carry no data; the page asks for the token itself. */
         res->status = 200;
@@ -218,46 +223,46 @@ void edge_handle(const http_request *req, http_response *res) {
         return;
     }
     if (e == ERR_RESOURCE_NOT_FOUND && strncmp(req->path, "/__ablauf", 9) != 0) {
-        http_error(res, e, "Not found", NULL);
+        http_error(X, res, e, "Not found", NULL);
         return;
     }
-    if (!authorized(req, m.id == R_WS)) {
-        http_error(res, ERR_UNAUTHORIZED, "Missing or invalid bearer token", NULL);
+    if (!authorized(X, req, m.id == R_WS)) {
+        http_error(X, res, ERR_UNAUTHORIZED, "Missing or invalid bearer token", NULL);
     } else if (e != ERR_NONE) {
-        http_error(res, e, why ? why : e == ERR_METHOD_NOT_ALLOWED ? "Method not allowed" : "Not found", NULL);
+        http_error(X, res, e, why ? why : e == ERR_METHOD_NOT_ALLOWED ? "Method not allowed" : "Not found", NULL);
     } else if (req->body_too_large || req->body_len > LIM_BODY_MAX) {
-        http_error(res, ERR_PAYLOAD_TOO_LARGE, "Request body exceeds 1 MiB", NULL);
+        http_error(X, res, ERR_PAYLOAD_TOO_LARGE, "Request body exceeds 1 MiB", NULL);
     } else if (m.id == R_TYPES) {
-        cJSON *t = edge_types_json();
+        cJSON *t = edge_types_json(X);
         if (t == NULL) http_oom(res);
-        else http_json_value(res, 200, t);
+        else http_json_value(X, res, 200, t);
     } else if (m.id == R_LIST) {
-        list(req, res);
+        list(X, req, res);
     } else if (m.id == R_CREATE) {
         /* The instance's object is named by its id, so the id is needed here:
          * read it (or make one) and let the object validate the rest. */
         cJSON *body;
-        e = api_parse_body(req, 0, &body, &why);
+        e = http_parse_body(X, req, 0, &body, &why);
         if (e != ERR_NONE) {
-            http_error(res, e, why, NULL);
-            cors(req, res);
+            http_error(X, res, e, why, NULL);
+            cors(X, req, res);
             return;
         }
         const cJSON *jid = cJSON_GetObjectItemCaseSensitive(body, "id");
         const char *id = cJSON_IsString(jid) ? jid->valuestring : NULL;
         if (!cJSON_IsObject(body)) {
-            http_error(res, ERR_VALIDATION_ERROR, "Request body must be a JSON object", NULL);
+            http_error(X, res, ERR_VALIDATION_ERROR, "Request body must be a JSON object", NULL);
         } else if (jid && !cJSON_IsNull(jid) && (!id || !lim_valid_id(id))) {
             cJSON *issues = cJSON_CreateArray(), *d = cJSON_CreateObject();
-            http_issue(issues, "id", "must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -, not starting with __");
+            http_issue(X, issues, "id", "must be " LIM_ID_RULE);
             cJSON_AddItemToObject(d, "issues", issues);
-            http_error(res, ERR_VALIDATION_ERROR, "Invalid create request", d);
+            http_error(X, res, ERR_VALIDATION_ERROR, "Invalid create request", d);
         } else {
-            const char *gen = id ? NULL : lim_uuid();
-            forward(res, id ? id : gen, gen);
+            const char *gen = id ? NULL : lim_uuid(X);
+            forward(X, res, id ? id : gen, gen);
         }
     } else {
-        forward(res, m.instance, NULL);
+        forward(X, res, m.instance, NULL);
     }
-    cors(req, res);
+    cors(X, req, res);
 }

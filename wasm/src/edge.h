@@ -12,13 +12,14 @@
 
 #include "http.h"
 
-void edge_handle(const http_request *req, http_response *res);
+void edge_handle(cx *X, const http_request *req, http_response *res);
 
-/* bodies: a JSON array of the shards' list responses, in any order.
+/* bodies: a JSON array of the shards' list responses (arrays of IndexEntry),
+ * in any order.
  * Returns the HTTP status of the answer. */
-int edge_merge(const http_request *req, const char *bodies, size_t len, http_response *res);
+int edge_merge(cx *X, const http_request *req, const char *bodies, size_t len, http_response *res);
 
 /* {"types": [...]} of SPEC §2 (also used by the build to generate types). */
-cJSON *edge_types_json(void);
+cJSON *edge_types_json(cx *X);
 
 #endif

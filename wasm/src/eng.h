@@ -1,4 +1,5 @@
-/* eng.h — the execution engine: passes, steps, timers, updates.
+/* eng.h — the execution engine: passes, steps, timers, updates, as the
+ * object's request handlers (api.c) use it.
  *
  * A pass loads the instance's whole step history in one statement, indexes it
  * in memory, and calls the workflow's run function from the top; completed
@@ -8,16 +9,23 @@
  * statement per change, so a trap between two statements leaves the database
  * consistent.
  *
- * Ownership: an eng_pass and everything it points to live in the call arena.
+ * Errors: functions return CX_OK or the negative cx_rc recorded in X (out of
+ * memory, storage). Those are failures of the engine, never of the workflow:
+ * the instance is left as the last statement left it and the caller answers
+ * 500 and re-arms the alarm. A workflow's own failures (a step that failed,
+ * a timeout, a misuse of the API) error the instance and return CX_OK.
+ *
+ * Ownership: an eng_state and everything it points to live in the call arena.
  */
 #ifndef AB_ENG_H
 #define AB_ENG_H
 
 #include "ablauf.h"
+#include "cx.h"
 #include "db.h"
-#include "http.h"
 
-#define ENG_INDEX_SHARDS 8
+/* The end frame of a live-update stream: the instance ended. */
+#define ENG_FRAME_END "{\"event\":\"close\",\"data\":{}}"
 
 /* What a pass leaves behind, for building the response. */
 typedef struct eng_state {
@@ -28,26 +36,26 @@ typedef struct eng_state {
 
 const ab_workflow *eng_find_workflow(const char *type);
 
-/* Loads the instance and its steps without running anything. *st->inst is
+/* Loads the instance and its steps without running anything. st->inst is
  * NULL when the object holds no instance. */
-int eng_load(eng_state *st);
+int eng_load(cx *X, eng_state *st);
 
 /* Runs one pass if the instance is runnable (running, sleeping or waiting),
- * then re-arms the alarm and refreshes the listing index. st must come from
+ * then re-arms the alarm and queues the listing update. st must come from
  * eng_load (or eng_create) and is updated in place. */
-int eng_run(eng_state *st);
+int eng_run(cx *X, eng_state *st);
 
 /* Creates the instance row (status running) for a validated payload. */
-int eng_create(eng_state *st, const char *id, const ab_workflow *wf, const char *payload);
+int eng_create(cx *X, eng_state *st, const char *id, const ab_workflow *wf, const char *payload);
 
 /* Status transitions requested through the API; each saves, notifies the
  * index and (terminate) the sockets. */
-int eng_set_status(eng_state *st, const char *status);
-int eng_terminate(eng_state *st);
+int eng_set_status(cx *X, eng_state *st, inst_status status);
+int eng_terminate(cx *X, eng_state *st);
 
-/* Marks a waiting wait_for_event step complete with payload; returns 1 if a
- * step was waiting for it, 0 if not (the caller buffers the event). */
-int eng_deliver(eng_state *st, const char *event, const char *payload);
+/* Completes a waiting wait_for_event step with payload; *delivered says
+ * whether a step was waiting for it (if not, the caller buffers the event). */
+int eng_deliver(cx *X, eng_state *st, const char *event, const char *payload, int *delivered);
 
 /* Re-arms the object's alarm at the earliest pending timer (or clears it). */
 void eng_arm_alarm(const eng_state *st);
@@ -55,21 +63,37 @@ void eng_arm_alarm(const eng_state *st);
 /* Sends the end frame to every client and closes them (code 1000). */
 void eng_close_clients(void);
 
-/* Event bookkeeping for crash detection (see docs/retries-and-crashes.md):
+/* Event bookkeeping for crash detection (docs/retries-and-crashes.md):
  * begin marks an event in progress (the host commits it before going on);
  * finish clears the mark if it is still this event's. */
-int eng_begin(int64_t *gen);
-int eng_finish(eng_state *st, int64_t gen);
+int eng_begin(cx *X, int64_t *gen);
+int eng_finish(cx *X, eng_state *st, int64_t gen);
 
-/* JSON shapes of SPEC §4. */
-cJSON *eng_status_json(const eng_state *st);
-cJSON *eng_timeline_json(const eng_state *st);
-cJSON *eng_index_entry(const db_instance *inst);
+/* The JSON shapes of docs/http-api.md: Status, the timeline, an IndexEntry.
+ * NULL on allocation failure. */
+cJSON *eng_status_json(cx *X, const eng_state *st);
+cJSON *eng_timeline_json(cx *X, const eng_state *st);
+cJSON *eng_entry_json(cx *X, const db_entry *e);
+void eng_entry_of(const db_instance *in, db_entry *e);
 
-int eng_is_ended(const char *status); /* completed, errored or terminated */
+/* An update frame {"event","data","seq"?} (seq < 0: none), or NULL. */
+char *eng_frame_update(cx *X, const char *name, const char *data, int64_t seq);
 
 /* The wait in ms after attempt `attempt` failed; backoff is 'f'ixed,
- * 'l'inear or 'e'xponential (SPEC §8). */
+ * 'l'inear or 'e'xponential (docs/retries-and-crashes.md). */
 double eng_backoff_ms(char backoff, int64_t delay, int attempt);
+
+/* Validates value against one of wf's schemas (`which` names it in
+ * messages: "input", "event \"approval\""...): 0 valid, 1 invalid with
+ * *issues, or a negative cx_rc; a schema that is not JSON is recorded as
+ * CX_BADDEF with a message naming the workflow and the schema. */
+int eng_check_value(cx *X, const ab_workflow *wf, const char *which, const char *schema,
+                    const cJSON *value, cJSON **issues);
+
+/* Checks every definition of defs (NULL-terminated) the way the build does: names, schemas
+ * (valid JSON and supported JSON Schema), retry and size settings, reserved
+ * update names. Appends {"workflow", "message"} to errors; returns how many
+ * were appended, or a negative cx_rc. */
+int eng_check_defs(cx *X, const ab_workflow *const *defs, cJSON *errors);
 
 #endif

@@ -1,10 +1,10 @@
-/* exports.c — see exports.h. */
+/* exports.c — see exports.h. Each export brackets its work with
+ * cx_enter/cx_leave so that cJSON allocates from this call's handle. */
 #include "exports.h"
 
 #include <string.h>
 
 #include "api.h"
-#include "arena.h"
 #include "edge.h"
 #include "eng.h"
 #include "http.h"
@@ -16,18 +16,14 @@
 #define AB_EXPORT(name)
 #endif
 
-static ab_output out;
-static int hooks_installed;
+AB_EXPORT("ab_open") cx *ab_open(void) { return cx_open(); }
 
-AB_EXPORT("ab_reset") void ab_reset(void) {
-    arena_reset();
-    if (!hooks_installed) {
-        arena_install_cjson_hooks();
-        hooks_installed = 1;
-    }
+AB_EXPORT("ab_close") void ab_close(cx *h) {
+    cx_leave();
+    cx_close(h);
 }
 
-AB_EXPORT("ab_malloc") void *ab_malloc(uint32_t n) { return arena_alloc(n); }
+AB_EXPORT("ab_malloc") void *ab_malloc(cx *h, uint32_t n) { return h ? cx_alloc(h, n) : NULL; }
 
 static const char *env_str(const cJSON *env, const char *k) {
     const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, k));
@@ -36,7 +32,7 @@ static const char *env_str(const cJSON *env, const char *k) {
 
 /* Fills req from the host's description; -1 if it is unusable. */
 static int parse_request(const char *meta, uint32_t meta_len, const char *body, uint32_t body_len,
-                         http_request *req) {
+                         http_request *req, const cJSON **m_out) {
     static const cJSON empty = {0};
     memset(req, 0, sizeof *req);
     cJSON *m = cJSON_ParseWithLength(meta, meta_len);
@@ -54,12 +50,14 @@ static int parse_request(const char *meta, uint32_t meta_len, const char *body, 
     req->hooks = hooks && strcmp(hooks, "1") == 0;
     req->body = body ? body : "";
     req->body_len = body ? body_len : 0;
+    if (m_out) *m_out = m;
     if (req->method == NULL || req->path == NULL) return -1;
     if (req->query == NULL) req->query = "";
     return 0;
 }
 
-static ab_output *finish(http_response *res) {
+/* Lays the response out for the host, in the handle. */
+static ab_output *finish(cx *h, http_response *res) {
     if (res->meta == NULL) res->meta = cJSON_CreateObject();
     char *meta = NULL;
     if (res->meta != NULL) {
@@ -72,69 +70,100 @@ static ab_output *finish(http_response *res) {
         meta = "{\"status\":500}";
         http_oom(res);
     }
-    out.meta = meta;
-    out.meta_len = (uint32_t)strlen(meta);
-    out.body = res->body ? res->body : "";
-    out.body_len = res->body ? (uint32_t)res->body_len : 0;
-    out.meta_ptr = (uint32_t)(uintptr_t)out.meta;
-    out.body_ptr = (uint32_t)(uintptr_t)out.body;
-    return &out;
+    ab_output *out = &h->out;
+    out->meta = meta;
+    out->meta_len = (uint32_t)strlen(meta);
+    out->body = res->body ? res->body : "";
+    out->body_len = res->body ? (uint32_t)res->body_len : 0;
+    out->meta_ptr = (uint32_t)(uintptr_t)out->meta;
+    out->body_ptr = (uint32_t)(uintptr_t)out->body;
+    cx_leave();
+    return out;
 }
 
-static ab_output *bad_request(void) {
+static ab_output *bad_request(cx *h) {
     http_response res = {0};
-    http_error(&res, ERR_INTERNAL_ERROR, "Malformed request description from the host", NULL);
-    return finish(&res);
+    http_error(h, &res, ERR_INTERNAL_ERROR, "Malformed request description from the host", NULL);
+    return finish(h, &res);
+}
+
+/* The generation a request or settle description carries (0 if none). */
+static int64_t gen_of(const cJSON *m) {
+    double gen = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "gen"));
+    return gen == gen ? (int64_t)gen : 0;
 }
 
 AB_EXPORT("ab_edge")
-ab_output *ab_edge(const char *meta, uint32_t meta_len, const char *body, uint32_t body_len) {
+ab_output *ab_edge(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t body_len) {
     http_request req;
     http_response res = {0};
-    if (parse_request(meta, meta_len, body, body_len, &req) != 0) return bad_request();
-    edge_handle(&req, &res);
-    return finish(&res);
+    cx_enter(h);
+    if (parse_request(meta, meta_len, body, body_len, &req, NULL) != 0) return bad_request(h);
+    edge_handle(h, &req, &res);
+    return finish(h, &res);
 }
 
 AB_EXPORT("ab_merge")
-ab_output *ab_merge(const char *meta, uint32_t meta_len, const char *bodies, uint32_t len) {
+ab_output *ab_merge(cx *h, const char *meta, uint32_t meta_len, const char *bodies, uint32_t len) {
     http_request req;
     http_response res = {0};
-    if (parse_request(meta, meta_len, NULL, 0, &req) != 0) return bad_request();
-    edge_merge(&req, bodies, len, &res);
-    return finish(&res);
+    cx_enter(h);
+    if (parse_request(meta, meta_len, NULL, 0, &req, NULL) != 0) return bad_request(h);
+    edge_merge(h, &req, bodies, len, &res);
+    return finish(h, &res);
 }
 
 AB_EXPORT("ab_fetch")
-ab_output *ab_fetch(const char *meta, uint32_t meta_len, const char *body, uint32_t body_len) {
+ab_output *ab_fetch(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t body_len) {
     http_request req;
     http_response res = {0};
-    if (parse_request(meta, meta_len, body, body_len, &req) != 0) return bad_request();
-    cJSON *m = cJSON_ParseWithLength(meta, meta_len);
-    double gen = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "gen"));
-    api_handle(&req, gen == gen ? (int64_t)gen : 0, &res);
-    return finish(&res);
+    const cJSON *m = NULL;
+    cx_enter(h);
+    if (parse_request(meta, meta_len, body, body_len, &req, &m) != 0) return bad_request(h);
+    api_handle(h, &req, gen_of(m), &res);
+    return finish(h, &res);
 }
 
 AB_EXPORT("ab_settle")
-ab_output *ab_settle(const char *meta, uint32_t meta_len, const char *prev, uint32_t len) {
+ab_output *ab_settle(cx *h, const char *meta, uint32_t meta_len, const char *prev, uint32_t len) {
     http_response res = {0};
+    cx_enter(h);
     cJSON *m = cJSON_ParseWithLength(meta, meta_len);
-    double gen = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "gen"));
     double status = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "status"));
-    if (m == NULL || status != status) return bad_request();
-    api_settle(gen == gen ? (int64_t)gen : 0, (int)status, prev, len, &res);
-    return finish(&res);
+    if (m == NULL || status != status) return bad_request(h);
+    api_settle(h, gen_of(m), (int)status, prev, len, &res);
+    return finish(h, &res);
 }
 
-AB_EXPORT("ab_begin") double ab_begin(void) {
+AB_EXPORT("ab_check") ab_output *ab_check(cx *h) {
+    http_response res = {0};
+    cx_enter(h);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *errors = cJSON_AddArrayToObject(o, "errors");
+    int n = errors ? eng_check_defs(h, ab_registry, errors) : CX_NOMEM;
+    if (n < 0) http_oom(&res);
+    else http_json_value(h, &res, n == 0 ? 200 : 500, o);
+    return finish(h, &res);
+}
+
+AB_EXPORT("ab_begin") double ab_begin(cx *h) {
     int64_t gen = 0;
-    if (db_migrate() != 0 || eng_begin(&gen) != 0) return 0;
+    cx_enter(h);
+    if (db_migrate(h) != CX_OK || eng_begin(h, &gen) != CX_OK) gen = 0;
+    cx_leave();
     return (double)gen;
 }
 
-AB_EXPORT("ab_alarm") void ab_alarm(double gen) { api_alarm((int64_t)gen); }
+AB_EXPORT("ab_alarm") void ab_alarm(cx *h, double gen) {
+    cx_enter(h);
+    api_alarm(h, (int64_t)gen);
+    cx_leave();
+}
 
-AB_EXPORT("ab_recover") void ab_recover(void) { api_recover(); }
+AB_EXPORT("ab_recover") void ab_recover(cx *h) {
+    cx_enter(h);
+    api_recover(h);
+    cx_leave();
+}
 
 AB_EXPORT("ab_ws_close_code") int32_t ab_ws_close_code(int32_t code) { return api_ws_close_code(code); }

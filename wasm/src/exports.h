@@ -1,43 +1,64 @@
 /* exports.h — the engine's entry points, in the form the host calls them.
+ * In WebAssembly these are the module's exports (shim/host.js calls them);
+ * natively the tests call the same functions (tests/native/drive.c).
  *
- * Every call starts from a clean arena (ab_reset) and nothing but SQLite
- * carries over from one call to the next. In WebAssembly these are the
- * module's exports; natively the tests call the same functions.
+ * Every call works in a handle of its own, in the shape of lua_newstate /
+ * lua_close: the host opens one, copies its request into it (ab_malloc),
+ * calls one export, copies the answer out, and closes it. Nothing but SQLite
+ * carries over from one handle to the next.
  *
- * A request arrives as a JSON description (meta) plus the raw body; see
- * docs/architecture.md for the fields. The response is left in an
- * ab_output: meta JSON (always with "status") and the body.
+ *   h = ab_open()                      0 when out of memory
+ *   p = ab_malloc(h, n)                n bytes in h, for the request; 0 on failure
+ *   out = ab_edge(h, meta, len, body, len)     -> ab_output* (below)
+ *   ab_close(h)                        frees h and everything in it (out too)
+ *
+ * A request arrives as a JSON description (meta) plus the raw body bytes. The
+ * answer is an ab_output: four u32 (meta pointer, meta length, body pointer,
+ * body length); meta is a JSON object that always has "status".
+ *
+ * | export            | request meta                                  | answer meta (besides "status")                          |
+ * |-------------------|-----------------------------------------------|----------------------------------------------------------|
+ * | ab_edge           | method, path, query, headers (lower-case:     | headers {name: value} to set; or an instruction:         |
+ * |  (worker entry)   |  authorization, upgrade, origin, content-type,|  forward "<object>" + requestHeaders {} (send the        |
+ * |                   |  x-ablauf-id), env {ABLAUF_API_TOKEN,         |  request there), fanout [shards] + path (ask each        |
+ * |                   |  ABLAUF_CORS_ORIGINS, ABLAUF_TEST_HOOKS},     |  shard, then ab_merge), asset "dashboard" | "client"     |
+ * |                   |  bodyTooLarge (host saw > 1 MiB)              |                                                          |
+ * | ab_merge          | the edge request's meta; body = JSON array of | headers                                                  |
+ * |                   |  the shards' answers                          |                                                          |
+ * | ab_fetch (object) | as ab_edge, plus gen (from ab_begin; 0 = GET) | websocket {frames [text], close code?, reason?} (accept, |
+ * |                   |                                               |  send frames, close); settle true (commit, then call     |
+ * |                   |                                               |  ab_settle); the alarm and index puts come as imports    |
+ * | ab_settle         | {gen, status}; body = the previous answer     | as ab_fetch                                              |
+ * | ab_check          | none                                          | body {"errors": [{"workflow", "message"}]}; status 200   |
+ * |                   |                                               |  when there are none, 500 otherwise (the build fails)    |
+ *
+ * Without an output: ab_begin(h) -> generation (double; 0 = no instance, or
+ * it failed) marks an event in progress, which the host commits before the
+ * ab_fetch/ab_alarm that carries it; ab_alarm(h, gen) runs due timers;
+ * ab_recover(h) after a trap; ab_ws_close_code(code) -> the code to answer a
+ * client's close with.
  */
 #ifndef AB_EXPORTS_H
 #define AB_EXPORTS_H
 
 #include <stdint.h>
 
-typedef struct ab_output {
-    uint32_t meta_ptr, meta_len; /* in wasm: linear-memory offsets */
-    uint32_t body_ptr, body_len;
-    const char *meta;            /* native view of the same */
-    const char *body;
-} ab_output;
+#include "cx.h"
 
-void ab_reset(void);
-void *ab_malloc(uint32_t n);
+typedef cx_output ab_output;
 
-/* The worker entry (edge.h). */
-ab_output *ab_edge(const char *meta, uint32_t meta_len, const char *body, uint32_t body_len);
-/* The listing merge; bodies is a JSON array of the shards' answers. */
-ab_output *ab_merge(const char *meta, uint32_t meta_len, const char *bodies, uint32_t len);
-/* A request to the Durable Object (api.h); meta may carry "gen". */
-ab_output *ab_fetch(const char *meta, uint32_t meta_len, const char *body, uint32_t body_len);
-/* While an ab_fetch answer's meta has "settle": after committing, run the
- * armed step and re-render the answer; meta = {"gen", "status"}, prev = the
- * previous answer's body. */
-ab_output *ab_settle(const char *meta, uint32_t meta_len, const char *prev, uint32_t len);
-/* Marks an event in progress; returns its generation (0 = none) — the host
- * commits this before calling ab_fetch/ab_alarm with it. */
-double ab_begin(void);
-void ab_alarm(double gen);
-void ab_recover(void);
+cx *ab_open(void);
+void ab_close(cx *h);
+void *ab_malloc(cx *h, uint32_t n);
+
+ab_output *ab_edge(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t body_len);
+ab_output *ab_merge(cx *h, const char *meta, uint32_t meta_len, const char *bodies, uint32_t len);
+ab_output *ab_fetch(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t body_len);
+ab_output *ab_settle(cx *h, const char *meta, uint32_t meta_len, const char *prev, uint32_t len);
+ab_output *ab_check(cx *h);
+double ab_begin(cx *h);
+void ab_alarm(cx *h, double gen);
+void ab_recover(cx *h);
 int32_t ab_ws_close_code(int32_t code);
 
 #endif

@@ -4,40 +4,15 @@
 #include <string.h>
 
 #include "lim.h"
+#include "host.h"
 #include "sb.h"
 
-static const struct {
-    const char *name;
-    int status;
-    const char *source;
-} catalog[] = {
-    [ERR_NONE] = {"", 200, "api"},
-    [ERR_WORKFLOW_NOT_FOUND] = {"WORKFLOW_NOT_FOUND", 404, "api"},
-    [ERR_WORKFLOW_ALREADY_EXISTS] = {"WORKFLOW_ALREADY_EXISTS", 409, "api"},
-    [ERR_WORKFLOW_TYPE_UNKNOWN] = {"WORKFLOW_TYPE_UNKNOWN", 400, "api"},
-    [ERR_VALIDATION_ERROR] = {"VALIDATION_ERROR", 400, "validation"},
-    [ERR_EVENT_INVALID] = {"EVENT_INVALID", 400, "validation"},
-    [ERR_WORKFLOW_NOT_RUNNING] = {"WORKFLOW_NOT_RUNNING", 409, "engine"},
-    [ERR_STEP_FAILED] = {"STEP_FAILED", 500, "step"},
-    [ERR_STEP_RETRY_EXHAUSTED] = {"STEP_RETRY_EXHAUSTED", 500, "step"},
-    [ERR_EVENT_TIMEOUT] = {"EVENT_TIMEOUT", 408, "engine"},
-    [ERR_UPDATE_TIMEOUT] = {"UPDATE_TIMEOUT", 408, "engine"},
-    [ERR_RESOURCE_NOT_FOUND] = {"RESOURCE_NOT_FOUND", 404, "api"},
-    [ERR_METHOD_NOT_ALLOWED] = {"METHOD_NOT_ALLOWED", 405, "api"},
-    [ERR_UNAUTHORIZED] = {"UNAUTHORIZED", 401, "api"},
-    [ERR_PAYLOAD_TOO_LARGE] = {"PAYLOAD_TOO_LARGE", 413, "api"},
-    [ERR_INTERNAL_ERROR] = {"INTERNAL_ERROR", 500, "engine"},
-};
-
-const char *err_name(err_code code) { return catalog[code].name; }
-int err_status(err_code code) { return catalog[code].status; }
-const char *err_source(err_code code) { return catalog[code].source; }
 
 const char *http_header(const http_request *req, const char *name) {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req->headers, name));
 }
 
-const char *http_query(const http_request *req, const char *name, int *bad) {
+const char *http_query(cx *X, const http_request *req, const char *name, int *bad) {
     size_t nlen = strlen(name);
     const char *p = req->query;
     while (p && *p) {
@@ -49,14 +24,14 @@ const char *http_query(const http_request *req, const char *name, int *bad) {
             const char *v = eq ? eq + 1 : p + len;
             size_t vlen = (size_t)(p + len - v);
             /* '+' means space in query strings */
-            char *raw = str_ndup(v, vlen);
+            char *raw = sb_ndup(X, v, vlen);
             if (raw == NULL) {
                 if (bad) *bad = 1;
                 return NULL;
             }
             for (char *q = raw; *q; q++)
                 if (*q == '+') *q = ' ';
-            char *dec = lim_url_decode(raw, vlen);
+            char *dec = lim_url_decode(X, raw, vlen);
             if (dec == NULL && bad) *bad = 1;
             return dec;
         }
@@ -80,17 +55,17 @@ int http_oom(http_response *res) {
     return 500;
 }
 
-int http_json_value(http_response *res, int status, const cJSON *v) {
+int http_json_value(cx *X, http_response *res, int status, const cJSON *v) {
     char *text = v ? cJSON_PrintUnformatted(v) : NULL;
     if (text == NULL) return http_oom(res);
     return http_json(res, status, text);
 }
 
-int http_error(http_response *res, err_code code, const char *message, cJSON *details) {
-    return http_error_status(res, err_status(code), code, message, details);
+int http_error(cx *X, http_response *res, err_code code, const char *message, cJSON *details) {
+    return http_error_status(X, res, err_status(code), code, message, details);
 }
 
-int http_error_status(http_response *res, int status, err_code code, const char *message,
+int http_error_status(cx *X, http_response *res, int status, err_code code, const char *message,
                        cJSON *details) {
     cJSON *root = cJSON_CreateObject();
     cJSON *err = cJSON_AddObjectToObject(root, "error");
@@ -100,10 +75,10 @@ int http_error_status(http_response *res, int status, err_code code, const char 
         !cJSON_AddStringToObject(err, "source", err_source(code)))
         return http_oom(res);
     if (details != NULL) cJSON_AddItemToObject(err, "details", details);
-    return http_json_value(res, status, root);
+    return http_json_value(X, res, status, root);
 }
 
-void http_set_header(http_response *res, const char *name, const char *value) {
+void http_set_header(cx *X, http_response *res, const char *name, const char *value) {
     if (res->meta == NULL) res->meta = cJSON_CreateObject();
     cJSON *h = cJSON_GetObjectItemCaseSensitive(res->meta, "headers");
     if (h == NULL) h = cJSON_AddObjectToObject(res->meta, "headers");
@@ -113,10 +88,60 @@ void http_set_header(http_response *res, const char *name, const char *value) {
     }
 }
 
-void http_issue(cJSON *issues, const char *path0, const char *message) {
+void http_issue(cx *X, cJSON *issues, const char *path0, const char *message) {
     cJSON *issue = cJSON_CreateObject();
     cJSON *path = cJSON_AddArrayToObject(issue, "path");
     if (path0 != NULL) cJSON_AddItemToArray(path, cJSON_CreateString(path0));
     cJSON_AddStringToObject(issue, "message", message);
     cJSON_AddItemToArray(issues, issue);
+}
+
+int http_fail(cx *X, http_response *res) {
+    const char *msg;
+    switch (X->rc) {
+    case CX_STORAGE:
+        msg = sb_fmt(X, "Storage error: %s", cx_message(X));
+        if (msg != NULL) host_log(3, msg, (int32_t)strlen(msg)); /* for the operator's logs */
+        break;
+    case CX_BADDEF: msg = cx_message(X); break;
+    case CX_NOMEM:
+    case CX_OK:
+    default: return http_oom(res);
+    }
+    if (msg == NULL) return http_oom(res);
+    return http_error(X, res, ERR_INTERNAL_ERROR, msg, NULL);
+}
+
+err_code http_parse_body(cx *X, const http_request *req, int allow_empty, cJSON **out,
+                         const char **why) {
+    *out = NULL;
+    if (req->body_too_large || req->body_len > LIM_BODY_MAX) {
+        *why = "Request body exceeds 1 MiB";
+        return ERR_PAYLOAD_TOO_LARGE;
+    }
+    size_t i = 0;
+    while (i < req->body_len && strchr(" \t\r\n", req->body[i])) i++;
+    if (i == req->body_len) {
+        if (allow_empty) return ERR_NONE;
+        *why = "Request body must be JSON";
+        return ERR_VALIDATION_ERROR;
+    }
+    const char *end = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
+    if (v == NULL && X->rc == CX_NOMEM) {
+        *why = "Out of memory";
+        return ERR_INTERNAL_ERROR;
+    }
+    if (v == NULL) {
+        size_t at = end ? (size_t)(end - req->body) : 0;
+        *why = sb_fmt(X, "Malformed JSON body (at byte %zu)", at);
+        if (*why == NULL) *why = "Malformed JSON body";
+        return ERR_VALIDATION_ERROR;
+    }
+    if (lim_json_depth(v, LIM_JSON_DEPTH) > LIM_JSON_DEPTH) {
+        *why = "JSON nesting deeper than 64 levels";
+        return ERR_VALIDATION_ERROR;
+    }
+    *out = v;
+    return ERR_NONE;
 }

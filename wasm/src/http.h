@@ -1,5 +1,4 @@
-/* http.h — requests and responses as the engine sees them, and the error
- * catalog of SPEC §5.
+/* http.h — requests and responses as the engine sees them.
  *
  * The host hands every request over as a small JSON description (method,
  * path, query, the few headers the engine reads, configuration) plus the raw
@@ -13,6 +12,8 @@
 #include <stddef.h>
 
 #include "cJSON.h"
+#include "cx.h"
+#include "err.h"
 
 typedef struct http_request {
     const char *method;
@@ -35,53 +36,41 @@ typedef struct http_response {
     size_t body_len;
 } http_response;
 
-/* Error codes of SPEC §5. */
-typedef enum err_code {
-    ERR_NONE = 0,
-    ERR_WORKFLOW_NOT_FOUND,
-    ERR_WORKFLOW_ALREADY_EXISTS,
-    ERR_WORKFLOW_TYPE_UNKNOWN,
-    ERR_VALIDATION_ERROR,
-    ERR_EVENT_INVALID,
-    ERR_WORKFLOW_NOT_RUNNING,
-    ERR_STEP_FAILED,
-    ERR_STEP_RETRY_EXHAUSTED,
-    ERR_EVENT_TIMEOUT,
-    ERR_UPDATE_TIMEOUT,
-    ERR_RESOURCE_NOT_FOUND,
-    ERR_METHOD_NOT_ALLOWED,
-    ERR_UNAUTHORIZED,
-    ERR_PAYLOAD_TOO_LARGE,
-    ERR_INTERNAL_ERROR
-} err_code;
-
-const char *err_name(err_code code);
-int err_status(err_code code);
-/* "api" | "engine" | "step" | "validation" */
-const char *err_source(err_code code);
 
 /* Reads a header (lower-case name); NULL if absent. */
 const char *http_header(const http_request *req, const char *name);
 
 /* Reads a query parameter, percent-decoded; NULL if absent. *bad is set when
  * present but undecodable. */
-const char *http_query(const http_request *req, const char *name, int *bad);
+const char *http_query(cx *X, const http_request *req, const char *name, int *bad);
+
+/* Parses the request body as JSON. Empty -> *out = NULL, ERR_NONE only if
+ * allow_empty. Otherwise VALIDATION_ERROR (malformed, too deep) or
+ * PAYLOAD_TOO_LARGE with *why set. Used by both doors: the worker entry
+ * (edge) reads a create's id, the object (api) everything. */
+err_code http_parse_body(cx *X, const http_request *req, int allow_empty, cJSON **out,
+                         const char **why);
 
 /* Responses. Each returns the HTTP status it set, so handlers can end with
  * `return http_error(...)`. body is taken as is (arena). */
 int http_json(http_response *res, int status, const char *body);
 /* Serializes v (cJSON) as the body; 500 on allocation failure. */
-int http_json_value(http_response *res, int status, const cJSON *v);
-int http_error(http_response *res, err_code code, const char *message, cJSON *details);
+int http_json_value(cx *X, http_response *res, int status, const cJSON *v);
+int http_error(cx *X, http_response *res, err_code code, const char *message, cJSON *details);
 /* The same with an HTTP status outside the catalog (426 Upgrade Required). */
-int http_error_status(http_response *res, int status, err_code code, const char *message,
+int http_error_status(cx *X, http_response *res, int status, err_code code, const char *message,
                        cJSON *details);
 /* Adds a response header for the host to set. */
-void http_set_header(http_response *res, const char *name, const char *value);
-/* Marks the response as out of memory (500) — the last resort path. */
+void http_set_header(cx *X, http_response *res, const char *name, const char *value);
+/* Marks the response as out of memory (500) — the last resort path: a fixed
+ * body, no allocation. */
 int http_oom(http_response *res);
+/* Answers the failure the handle recorded: 500 "Out of memory" for CX_NOMEM,
+ * 500 "Storage error: <why>" for CX_STORAGE (also logged for the operator),
+ * 500 with the definition's message for CX_BADDEF. */
+int http_fail(cx *X, http_response *res);
 
 /* A validation issue {"path": [...], "message"} appended to issues. */
-void http_issue(cJSON *issues, const char *path0, const char *message);
+void http_issue(cx *X, cJSON *issues, const char *path0, const char *message);
 
 #endif

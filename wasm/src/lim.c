@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "arena.h"
+#include "sb.h"
 #include "host.h"
 
 /* Parses "<digits><unit>" where unit is one of units[i] with factor[i]. */
@@ -125,8 +125,8 @@ static int hexval(char c) {
     return -1;
 }
 
-char *lim_url_decode(const char *s, size_t n) {
-    char *out = arena_alloc(n + 1);
+char *lim_url_decode(cx *X, const char *s, size_t n) {
+    char *out = cx_alloc(X, n + 1);
     if (out == NULL) return NULL;
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
@@ -146,13 +146,13 @@ char *lim_url_decode(const char *s, size_t n) {
     return out;
 }
 
-char *lim_uuid(void) {
+char *lim_uuid(cx *X) {
     static const char hex[] = "0123456789abcdef";
     uint8_t b[16];
     host_random(b, 16);
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    char *out = arena_alloc(37);
+    char *out = cx_alloc(X, 37);
     if (out == NULL) return NULL;
     int j = 0;
     for (int i = 0; i < 16; i++) {
@@ -181,3 +181,7 @@ uint32_t lim_hash(const char *s, size_t n) {
     }
     return h;
 }
+
+int lim_shard_of(const char *id) { return (int)(lim_hash(id, strlen(id)) % LIM_INDEX_SHARDS); }
+
+char *lim_shard_name(cx *X, int n) { return sb_fmt(X, "__index:%d", n); }

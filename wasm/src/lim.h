@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cJSON.h"
+#include "cx.h"
 
 #define LIM_BODY_MAX (1024 * 1024)        /* request body */
 #define LIM_STEP_RESULT_MAX (1024 * 1024) /* one serialized step result */
@@ -21,8 +22,10 @@ int lim_parse_duration(const char *s, int64_t *ms);
 /* "<int>(b|kb|mb|gb)" (binary units) -> bytes. 0 or -1 as above. */
 int lim_parse_size(const char *s, int64_t *bytes);
 
-/* Instance id: 1..128 bytes of [A-Za-z0-9._:@-], not starting with "__". */
+/* Instance id: 1..128 bytes of [A-Za-z0-9._:@-], not starting with "__";
+ * LIM_ID_RULE says so in the words of every error message. */
 int lim_valid_id(const char *s);
+#define LIM_ID_RULE "1 to 128 characters of A-Z a-z 0-9 . _ : @ -, not starting with __"
 
 /* Step, event and update names: 1..128 bytes of valid UTF-8 without control
  * characters. */
@@ -34,10 +37,10 @@ int lim_json_depth(const cJSON *v, int limit);
 
 /* Percent-decodes a URL path segment into a fresh arena string; NULL if the
  * encoding is malformed or decodes to a NUL byte. */
-char *lim_url_decode(const char *s, size_t n);
+char *lim_url_decode(cx *X, const char *s, size_t n);
 
 /* A random RFC 4122 version-4 UUID (arena string), from host randomness. */
-char *lim_uuid(void);
+char *lim_uuid(cx *X);
 
 /* Constant-time comparison of two byte strings (the time depends only on
  * the length of b, the secret). */
@@ -45,5 +48,13 @@ int lim_secure_equal(const char *a, size_t alen, const char *b, size_t blen);
 
 /* 32-bit FNV-1a, for shard selection and hash tables. */
 uint32_t lim_hash(const char *s, size_t n);
+
+/* The listing index: LIM_INDEX_SHARDS objects named "__index:<n>" (a name
+ * no instance id can take); an instance's entry lives in shard
+ * lim_shard_of(id). */
+#define LIM_INDEX_SHARDS 8
+int lim_shard_of(const char *id);
+/* "__index:<n>" in the arena, or NULL. */
+char *lim_shard_name(cx *X, int n);
 
 #endif

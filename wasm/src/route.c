@@ -36,7 +36,7 @@ static err_code method(const http_request *req, const char *want, route_match *m
     return strcmp(req->method, want) == 0 ? ERR_NONE : ERR_METHOD_NOT_ALLOWED;
 }
 
-err_code route_parse(const http_request *req, int internal, route_match *m, const char **why) {
+err_code route_parse(cx *X, const http_request *req, int internal, route_match *m, const char **why) {
     const char *seg[MAX_SEGMENTS];
     size_t len[MAX_SEGMENTS];
     memset(m, 0, sizeof *m);
@@ -67,8 +67,10 @@ err_code route_parse(const http_request *req, int internal, route_match *m, cons
      * so an unknown route is a 404 whatever the id looks like. */
     route_id id = R_NONE;
     const char *want = NULL;
-    if (n == 3) id = R_STATUS, want = "GET";
-    else if (n == 4) {
+    if (n == 3) {
+        id = R_STATUS;
+        want = "GET";
+    } else if (n == 4) {
         static const struct { const char *name; route_id id; const char *method; } sub[] = {
             {"timeline", R_TIMELINE, "GET"}, {"pause", R_PAUSE, "POST"},
             {"resume", R_RESUME, "POST"},    {"terminate", R_TERMINATE, "POST"},
@@ -76,22 +78,25 @@ err_code route_parse(const http_request *req, int internal, route_match *m, cons
             {"_advance", R_ADVANCE, "POST"},
         };
         for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-            if (is(seg[3], len[3], sub[i].name)) id = sub[i].id, want = sub[i].method;
+            if (is(seg[3], len[3], sub[i].name)) {
+                id = sub[i].id;
+                want = sub[i].method;
+            }
         if (id == R_ADVANCE && !req->hooks) id = R_NONE;
     } else if (n == 5 && is(seg[3], len[3], "events")) {
-        id = R_EVENT, want = "POST";
+        id = R_EVENT;
+        want = "POST";
     }
     if (id == R_NONE) return ERR_RESOURCE_NOT_FOUND;
 
-    char *inst = lim_url_decode(seg[2], len[2]);
+    char *inst = lim_url_decode(X, seg[2], len[2]);
     if (inst == NULL || !lim_valid_id(inst)) {
-        *why = str_printf("Invalid workflow id \"%s\": 1 to 128 characters of A-Z a-z 0-9 . _ : @ -, "
-                          "not starting with __", inst ? inst : "(malformed encoding)");
+        *why = sb_fmt(X, "Invalid workflow id \"%s\": " LIM_ID_RULE, inst ? inst : "(malformed encoding)");
         return ERR_VALIDATION_ERROR;
     }
     m->instance = inst;
     if (id == R_EVENT) {
-        char *ev = lim_url_decode(seg[4], len[4]);
+        char *ev = lim_url_decode(X, seg[4], len[4]);
         if (ev == NULL || !lim_valid_name(ev)) {
             *why = "Invalid event name: 1 to 128 bytes of printable UTF-8";
             return ERR_VALIDATION_ERROR;

@@ -39,6 +39,6 @@ typedef struct route_match {
  * error to answer: RESOURCE_NOT_FOUND, METHOD_NOT_ALLOWED, or
  * VALIDATION_ERROR for a malformed id or event name (*why says which).
  * internal = 1 also accepts the object-only routes. */
-err_code route_parse(const http_request *req, int internal, route_match *m, const char **why);
+err_code route_parse(cx *X, const http_request *req, int internal, route_match *m, const char **why);
 
 #endif

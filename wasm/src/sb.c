@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arena.h"
 
-void sb_init(sb *s) {
+void sb_init(cx *X, sb *s) {
+    s->X = X;
     s->buf = NULL;
     s->len = s->cap = 0;
     s->oom = 0;
@@ -17,7 +17,7 @@ static int sb_reserve(sb *s, size_t extra) {
     if (s->len + extra + 1 <= s->cap) return 1;
     size_t cap = s->cap ? s->cap : 64;
     while (cap < s->len + extra + 1) cap *= 2;
-    char *p = arena_realloc(s->buf, s->cap, cap);
+    char *p = cx_realloc(s->X, s->buf, s->cap, cap);
     if (p == NULL) {
         s->oom = 1;
         return 0;
@@ -82,27 +82,27 @@ char *sb_str(sb *s) {
     return s->buf;
 }
 
-char *str_vprintf(const char *fmt, va_list ap) {
+char *sb_vfmt(cx *X, const char *fmt, va_list ap) {
     sb s;
-    sb_init(&s);
+    sb_init(X, &s);
     sb_vprintf(&s, fmt, ap);
     return sb_str(&s);
 }
 
-char *str_printf(const char *fmt, ...) {
+char *sb_fmt(cx *X, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    char *r = str_vprintf(fmt, ap);
+    char *r = sb_vfmt(X, fmt, ap);
     va_end(ap);
     return r;
 }
 
-char *str_ndup(const char *s, size_t n) {
-    char *p = arena_alloc(n + 1);
+char *sb_ndup(cx *X, const char *s, size_t n) {
+    char *p = cx_alloc(X, n + 1);
     if (p == NULL) return NULL;
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
 }
 
-char *str_dup(const char *s) { return s ? str_ndup(s, strlen(s)) : NULL; }
+char *sb_dup(cx *X, const char *s) { return s ? sb_ndup(X, s, strlen(s)) : NULL; }

@@ -1,8 +1,9 @@
 /* sb.h — growable strings in the call arena.
  *
- * Ownership: the buffer lives in the arena; sb_str() hands out the pointer
- * without copying. A failed allocation sets sb.oom and turns later appends
- * into no-ops, so callers check once at the end instead of after every call.
+ * Ownership: the buffer lives in the handle's arena; sb_str() hands out the
+ * pointer without copying. A failed allocation sets sb.oom (and the handle's
+ * record) and turns later appends into no-ops, so callers check once at the
+ * end instead of after every call.
  */
 #ifndef AB_SB_H
 #define AB_SB_H
@@ -10,13 +11,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "cx.h"
+
 typedef struct sb {
+    cx *X;
     char *buf;
     size_t len, cap;
     int oom;
 } sb;
 
-void sb_init(sb *s);
+void sb_init(cx *X, sb *s);
 void sb_append(sb *s, const char *data, size_t n);
 void sb_puts(sb *s, const char *str);
 void sb_printf(sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -27,9 +31,9 @@ void sb_json_string(sb *s, const char *str);
 char *sb_str(sb *s);
 
 /* printf into a fresh arena string; NULL on allocation failure. */
-char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *str_vprintf(const char *fmt, va_list ap);
-char *str_dup(const char *s);
-char *str_ndup(const char *s, size_t n);
+char *sb_fmt(cx *X, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *sb_vfmt(cx *X, const char *fmt, va_list ap);
+char *sb_dup(cx *X, const char *s);
+char *sb_ndup(cx *X, const char *s, size_t n);
 
 #endif

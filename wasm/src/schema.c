@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sb.h"
+#include "smap.h"
+
 /* The engine rejects values deeper than 64 levels before calling us; this
  * bound only keeps a hostile or buggy caller from exhausting the stack. */
 #define SCHEMA_MAX_DEPTH 128
@@ -545,4 +548,153 @@ int schema_validate(const cJSON *schema, const cJSON *value, cJSON *issues)
         return -1;
     }
     return c.count;
+}
+
+/* --- definitions: is this a schema we understand? ------------------------------ */
+
+static const char *const lint_annotations[] = {
+    "title", "description", "default", "examples", "$schema", "$id", "$comment", NULL
+};
+
+static int lint_issue(cJSON *issues, const schema_step *at, const char *fmt, const char *kw)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, fmt, kw);
+    cJSON *issue = cJSON_CreateObject();
+    cJSON *path = path_build(at);
+    if (issue == NULL || path == NULL || !cJSON_AddItemToObject(issue, "path", path) ||
+        !cJSON_AddStringToObject(issue, "message", msg) || !cJSON_AddItemToArray(issues, issue)) {
+        cJSON_Delete(issue);
+        return -1;
+    }
+    return 1;
+}
+
+static int lint(const cJSON *schema, cJSON *issues, const schema_step *at, int depth);
+
+/* Every member of an object of schemas (properties) is a schema. */
+static int lint_members(const cJSON *k, cJSON *issues, const schema_step *at, int depth)
+{
+    int n = 0, r;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, k) {
+        schema_step s = {at, m->string, 0};
+        if ((r = lint(m, issues, &s, depth + 1)) < 0) return -1;
+        n += r;
+    }
+    return n;
+}
+
+static int lint(const cJSON *schema, cJSON *issues, const schema_step *at, int depth)
+{
+    if (cJSON_IsBool(schema)) return 0;
+    if (!cJSON_IsObject(schema)) return lint_issue(issues, at, "a schema must be an object or a boolean%s", "");
+    if (depth > SCHEMA_MAX_DEPTH) return lint_issue(issues, at, "schema nested too deeply%s", "");
+    int n = 0, r;
+    const cJSON *k;
+    cJSON_ArrayForEach(k, schema) {
+        const char *kw = k->string;
+        schema_step here = {at, kw, 0};
+        int ok = 1;
+        if (strcmp(kw, "type") == 0) {
+            if (cJSON_IsString(k)) ok = type_bit(k->valuestring) != 0;
+            else if (cJSON_IsArray(k)) {
+                const cJSON *t;
+                cJSON_ArrayForEach(t, k) ok = ok && cJSON_IsString(t) && type_bit(t->valuestring) != 0;
+            } else ok = 0;
+        } else if (strcmp(kw, "properties") == 0) {
+            if (!cJSON_IsObject(k)) ok = 0;
+            else if ((r = lint_members(k, issues, &here, depth)) < 0) return -1;
+            else n += r;
+        } else if (strcmp(kw, "required") == 0) {
+            const cJSON *m;
+            ok = cJSON_IsArray(k);
+            cJSON_ArrayForEach(m, k) ok = ok && cJSON_IsString(m);
+        } else if (strcmp(kw, "additionalProperties") == 0 || strcmp(kw, "items") == 0) {
+            if (!cJSON_IsBool(k) && !cJSON_IsObject(k)) ok = 0;
+            else if ((r = lint(k, issues, &here, depth + 1)) < 0) return -1;
+            else n += r;
+        } else if (strcmp(kw, "anyOf") == 0) {
+            ok = cJSON_IsArray(k) && cJSON_GetArraySize(k) > 0;
+            int i = 0;
+            const cJSON *m;
+            cJSON_ArrayForEach(m, k) {
+                if (!ok) break;
+                schema_step s = {&here, NULL, i++};
+                if ((r = lint(m, issues, &s, depth + 1)) < 0) return -1;
+                n += r;
+            }
+        } else if (strcmp(kw, "enum") == 0) {
+            ok = cJSON_IsArray(k);
+        } else if (strcmp(kw, "const") == 0) {
+            ok = 1;
+        } else if (strcmp(kw, "minimum") == 0 || strcmp(kw, "maximum") == 0 ||
+                   strcmp(kw, "exclusiveMinimum") == 0 || strcmp(kw, "exclusiveMaximum") == 0) {
+            ok = cJSON_IsNumber(k);
+        } else if (strcmp(kw, "minLength") == 0 || strcmp(kw, "maxLength") == 0 ||
+                   strcmp(kw, "minItems") == 0 || strcmp(kw, "maxItems") == 0) {
+            ok = is_count(k);
+        } else {
+            int annotation = 0;
+            for (int i = 0; lint_annotations[i]; i++) annotation |= strcmp(kw, lint_annotations[i]) == 0;
+            if (!annotation) {
+                if ((r = lint_issue(issues, &here, "unsupported keyword '%s': the validator would ignore it", kw)) < 0)
+                    return -1;
+                n += r;
+            }
+            continue;
+        }
+        if (!ok) {
+            if ((r = lint_issue(issues, &here, "invalid value for keyword '%s'", kw)) < 0) return -1;
+            n += r;
+        }
+    }
+    return n;
+}
+
+int schema_lint(const cJSON *schema, cJSON *issues)
+{
+    if (!cJSON_IsArray(issues)) return -1;
+    return lint(schema, issues, NULL, 0);
+}
+
+/* --- per-call use ---------------------------------------------------------------
+ * Schemas are constant text in the definitions. Each is parsed at most once
+ * per call: the parsed tree is kept in the handle's cache, keyed by the text. */
+
+int schema_check(cx *X, const char *schema_text, const cJSON *value, cJSON **issues)
+{
+    cJSON *schema;
+    if (issues) *issues = NULL;
+    if (schema_text == NULL) return 0;
+    if (X->schemas == NULL && (X->schemas = smap_new(X, 16)) == NULL) return CX_NOMEM;
+    schema = smap_get(X->schemas, schema_text);
+    if (schema == NULL) {
+        schema = cJSON_Parse(schema_text);
+        if (schema == NULL && X->rc == CX_NOMEM) return CX_NOMEM;
+        if (schema == NULL) return CX_BADDEF; /* the caller names the definition */
+        if (smap_put(X->schemas, schema_text, schema) != CX_OK) return CX_NOMEM;
+    }
+    cJSON *found = cJSON_CreateArray();
+    if (found == NULL) return CX_NOMEM;
+    int n = schema_validate(schema, value, found);
+    if (n < 0) return CX_NOMEM;
+    if (issues) *issues = found;
+    return n > 0;
+}
+
+const char *schema_first_issue(cx *X, const cJSON *issues)
+{
+    const cJSON *i = cJSON_GetArrayItem(issues, 0);
+    const cJSON *p;
+    sb s;
+    sb_init(X, &s);
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(i, "path")) {
+        if (s.len) sb_puts(&s, ".");
+        if (cJSON_IsString(p)) sb_puts(&s, p->valuestring);
+        else sb_printf(&s, "%d", p->valueint);
+    }
+    sb_printf(&s, "%s%s", s.len ? ": " : "", cJSON_GetStringValue(cJSON_GetObjectItem(i, "message")));
+    const char *r = sb_str(&s);
+    return r ? r : "invalid";
 }

@@ -1,0 +1,77 @@
+/* eng_int.h — the pass context shared by the engine's own files (eng.c, the
+ * pass driver; eng_step.c, steps and retries; eng_update.c, live updates).
+ * Nothing outside the engine includes it.
+ *
+ * An ab_ctx (the opaque handle workflow authors get) exists for one pass, on
+ * the C stack of eng_run; it and everything it points to live in the call's
+ * arena. It records why the pass stopped in one of three ways:
+ *  - suspend: a step asked to stop here (sleep, wait, back-off, pause);
+ *  - err/err_msg: the workflow failed; the instance errors with that code;
+ *  - fatal: the engine failed (out of memory, storage); the pass is
+ *    abandoned without changing the instance's status.
+ */
+#ifndef AB_ENG_INT_H
+#define AB_ENG_INT_H
+
+#include "eng.h"
+#include "err.h"
+#include "smap.h"
+
+typedef enum { MODE_RUN, MODE_STEP } ctx_mode;
+
+struct ab_ctx {
+    cx *X;
+    const ab_workflow *wf;
+    eng_state *st;
+    db_instance *inst;
+    smap steps;          /* name -> db_step* */
+    smap seen;           /* names reached in this pass */
+    smap fired;          /* update sites that already fired */
+    int steps_cap;
+    int nstored;         /* st->steps[0..nstored) came from storage, in order */
+    int next_stored;     /* first stored step perhaps not yet reached */
+    double now;
+    int64_t result_limit;
+    int overflow_retry;
+
+    ctx_mode mode;       /* inside a step body or not */
+    int attempt;
+    char *fail_msg;
+
+    const char *anchor;  /* last step reached: identifies emit call sites */
+    int emit_n;
+
+    /* why the pass stops */
+    const char *stopped_at; /* step whose call returned a status other than AB_OK */
+    inst_status suspend_status;
+    err_code err;
+    char *err_msg;
+    int fatal;           /* a negative cx_rc, or 0 */
+
+    int careful;         /* this pass runs at most one body, after a committed marker */
+    int died;            /* unaccounted death detected at event start */
+    int changed;         /* something was written: bump updated_at */
+};
+
+/* Errors the instance (the first error of the pass wins); returns AB_ERROR. */
+ab_rc eng_fail(ab_ctx *c, err_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The engine failed (rc < 0, recorded in X): abandon the pass. */
+ab_rc eng_abort(ab_ctx *c, int rc);
+/* A step asks the pass to stop with the instance in `status`. */
+ab_rc eng_suspend(ab_ctx *c, inst_status status);
+
+/* Common entry of every step call: misuse checks, duplicate and determinism
+ * detection, lookup. Returns AB_OK with *out set (new steps are created but
+ * not yet saved). */
+ab_rc eng_step_enter(ab_ctx *c, const char *name, step_kind kind, db_step **out);
+/* Saves s (and notes that the instance changed). */
+int eng_step_save(ab_ctx *c, db_step *s);
+/* A step's stored result, parsed afresh (the caller may modify it). */
+ab_rc eng_step_result(ab_ctx *c, db_step *s, cJSON **out);
+/* Records the status of a step call for the forgotten-AB_TRY check. */
+ab_rc eng_step_exit(ab_ctx *c, const char *name, ab_rc rc);
+
+/* Validates value against an update's schema and sends it (eng_update.c). */
+ab_rc eng_send_update(ab_ctx *c, const char *name, const cJSON *value, int persist);
+
+#endif
