@@ -4,7 +4,7 @@
 // in workerd (the Durable Object and the worker, through engine.js) and in
 // plain Node (scripts/gen-types.mjs), so it imports nothing: the caller passes
 // the compiled WebAssembly.Module, because workerd refuses to compile bytes at
-// run time and Node has no module import for .wasm.
+// run time and plain Node has no .wasm import.
 //
 //   const engine = createEngine(module);
 //   const h = makeHost({ sql: ctx.storage.sql, sockets: () => ctx.getWebSockets() });
@@ -30,18 +30,20 @@
 //     and return a pointer to four u32: meta pointer, meta length, body
 //     pointer, body length. meta is JSON both ways; bodies are raw bytes.
 //
-// | API                          | export                | request meta                    | response meta (always "status")
-// |------------------------------|-----------------------|---------------------------------|--------------------------------
-// | edge(h, meta, body)          | ab_edge               | REQUEST                         | headers?; forward + requestHeaders?, or fanout + path, or asset; otherwise the body is the answer
-// | merge(h, meta, bodies)       | ab_merge              | REQUEST of the listing request; bodies = JSON array of the shards' answer bodies | body {workflows, nextCursor}
-// | fetchObject(h, meta, body)   | ab_fetch              | REQUEST + gen                   | websocket? (status 101), settle?
-// | settle(h, meta, prev)        | ab_settle             | {gen, status}; prev = the previous answer's body | settle?
-// | begin(h) -> gen              | ab_begin() -> f64     | —                               | gen: mark of the event now in progress (0 = none); commit before using it
-// | alarm(h, gen)                | ab_alarm(gen)         | —                               | — (effects through the imports)
-// | recover(h)                   | ab_recover()          | —                               | — (arms the alarm for the recovery pass)
-// | wsCloseCode(code) -> code    | ab_ws_close_code(i32) | —                               | the code to answer a client's close with (1005/1006 -> 1000)
-// | types() -> [type]            | ab_edge GET /__ablauf/types, storage-free host | | [{type, input, result, events, updates}]
-// |                              | ab_reset(), ab_malloc(n) -> ptr (0 = out of memory) | the call arena; request meta and body are copied into it
+// | API (engine.…)             | export                     | request meta               | response meta (always "status")
+// |----------------------------|----------------------------|----------------------------|---------------------------------
+// | edge(h, meta, body)        | ab_edge                    | REQUEST                    | headers?, and forward + requestHeaders?, or fanout + path, or asset; with none of these the body is the answer
+// | merge(h, meta, bodies)     | ab_merge                   | the listing's REQUEST; bodies: JSON array of the shards' answer bodies | body: {workflows, nextCursor}
+// | fetchObject(h, meta, body) | ab_fetch                   | REQUEST + gen              | websocket? (status 101), settle?
+// | settle(h, meta, prev)      | ab_settle                  | {gen, status}; prev: the previous answer's body | settle?
+// | begin(h) -> gen            | ab_begin() -> f64          | —                          | — gen marks the event now in progress (0: none); commit it first
+// | alarm(h, gen)              | ab_alarm(gen)              | —                          | — its effects come through the imports
+// | recover(h)                 | ab_recover()               | —                          | — arms the alarm for the recovery pass
+// | wsCloseCode(code) -> code  | ab_ws_close_code(i32)->i32 | —                          | — the code to answer a client's close with
+// | types() -> [{type, input, result, events, updates}] | ab_edge, GET /__ablauf/types | made here | — storage-free host
+//
+// Around each of them: ab_reset() before and after (the call arena), and
+// ab_malloc(n) -> ptr (0: out of memory) for the request meta and body.
 //
 // REQUEST (built by http.js describe(); parsed by exports.c parse_request):
 //   method        string, required
@@ -167,7 +169,10 @@ function instantiate(module) {
     wasi_snapshot_preview1: { fd_close: () => 52, fd_seek: () => 52, fd_write: () => 52 }, // ENOSYS
   };
 
-  // --- the calling convention: everything that knows how an export is called
+  // --- the calling convention: everything that knows how an export is called.
+  // Framing (ab_reset), argument passing (ab_malloc) and the output block live
+  // in call(), put() and request() only, so a change of convention (say, a
+  // per-call handle from ab_open() passed to every export) stays in here.
 
   /** Runs fn(exports) as one call with host h, framed by ab_reset. */
   function call(h, fn) {
