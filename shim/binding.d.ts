@@ -48,9 +48,12 @@ export interface WorkflowRunnerNamespace {
   get(id: unknown): { fetch(input: string | Request, init?: RequestInit): Promise<Response> };
 }
 
+/** The one error class of both clients (shim/client-core.js): a §5 error body, or raised by the client. */
 export class AblaufError extends Error {
+  constructor(error: { code: string; message: string; status: number; source?: string; details?: unknown });
   code: string;
   status: number;
+  source?: string;
   details?: unknown;
 }
 

@@ -2,39 +2,14 @@
 // WORKFLOW_RUNNER binding (SPEC §10). Every call goes through the same edge
 // handler as HTTP requests do (so the C engine validates and routes), without
 // leaving the isolate; waitForUpdate listens on the instance's hibernatable
-// WebSocket.
+// WebSocket. The error, the frame rules and durations are client-core.js's,
+// shared with the browser client.
+import { handle } from './handler.js';
+import { AblaufError, isEndFrame, parseData, parseDuration, parseFrame, readAnswer } from './client-core.js';
 
-/** A §5 error: code, status, message, details. */
-export class AblaufError extends Error {
-  constructor({ code, status, message, details }) {
-    super(message);
-    this.name = 'AblaufError';
-    this.code = code;
-    this.status = status;
-    this.details = details;
-  }
-}
+export { AblaufError, parseDuration };
 
-const UNITS = { ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000 };
-
-/** "<int>(ms|s|m|h|d)" -> ms, as the engine parses durations (SPEC §8). */
-export function parseDuration(text) {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(String(text));
-  if (!m) {
-    throw new AblaufError({ code: 'VALIDATION_ERROR', status: 400, message: `Invalid duration "${text}"` });
-  }
-  return Number(m[1]) * UNITS[m[2]];
-}
-
-async function answer(response) {
-  const text = await response.text();
-  const body = text ? JSON.parse(text) : null;
-  if (!response.ok) {
-    const e = body && body.error;
-    throw new AblaufError(e || { code: 'INTERNAL_ERROR', status: response.status, message: text });
-  }
-  return body;
-}
+const answer = async (response) => readAnswer(response.status, await response.text());
 
 const enc = encodeURIComponent;
 
@@ -46,8 +21,6 @@ export class Ablauf {
   }
 
   async request(method, path, body) {
-    // Imported lazily: worker.js imports this module too.
-    const { handle } = await import('./worker.js');
     const init = { method, headers: { 'content-type': 'application/json' } };
     if (body !== undefined) init.body = JSON.stringify(body);
     return answer(await handle(new Request(`https://ablauf.internal${path}`, init), this.env));
@@ -131,10 +104,10 @@ export class AblaufWorkflow {
         message: `Update "${update}" did not arrive within ${timeout}`,
       })), ms);
       ws.addEventListener('message', (ev) => {
-        let frame;
-        try { frame = JSON.parse(ev.data); } catch { return; }
-        if (frame.event === 'close') return notRunning('ended');
-        if (frame.event === update) finish(resolve, JSON.parse(frame.data));
+        const frame = parseFrame(ev.data);
+        if (frame === null) return;
+        if (isEndFrame(frame)) return notRunning('ended');
+        if (frame.event === update) finish(resolve, parseData(frame.data));
       });
       ws.addEventListener('close', (ev) => {
         if (ev.code === 1008) {

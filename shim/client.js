@@ -1,26 +1,18 @@
 // client.js — a small browser/Node client for the Ablauf HTTP API (SPEC §2)
 // and its live updates over WebSockets (SPEC §6). Plain ES module, no
-// dependencies. Served by the worker at /__ablauf/client.js.
+// dependencies besides client-core.js. Served by the worker at
+// /__ablauf/client.js, with client-core.js inlined (scripts/gen-types.mjs).
 //
 //   import { createAblaufClient } from '/__ablauf/client.js';
 //   const ablauf = createAblaufClient({ url: 'https://app.example.com', token });
 //   const wf = await ablauf.create('sse-test', { payload: { itemCount: 10 } });
 //   for await (const u of ablauf.subscribe(wf.id)) console.log(u.event, u.data);
 
-/** An error answered by the API (SPEC §5), or raised by subscribe(). */
-export class AblaufError extends Error {
-  /**
-   * @param {{code: string, message: string, status: number, source?: string, details?: any}} e
-   */
-  constructor({ code, message, status, source, details }) {
-    super(message);
-    this.name = 'AblaufError';
-    /** @type {string} */ this.code = code;
-    /** @type {number} */ this.status = status;
-    /** @type {string|undefined} */ this.source = source;
-    /** @type {any} */ this.details = details;
-  }
-}
+// The one import: scripts/gen-types.mjs replaces it with client-core.js itself
+// in the copy the worker serves, so keep it a single line of this form.
+import { AblaufError, isEndFrame, parseData, parseFrame, readAnswer } from './client-core.js';
+
+export { AblaufError };
 
 const PREFIX = '/__ablauf';
 
@@ -38,12 +30,6 @@ function query(params) {
 }
 
 const enc = encodeURIComponent;
-
-/** Parses the JSON text of an update's `data`; a non-JSON string stays as is. */
-function parseData(data) {
-  if (typeof data !== 'string') return data;
-  try { return JSON.parse(data); } catch { return data; }
-}
 
 function sleep(ms, signal) {
   return new Promise((resolve) => {
@@ -125,20 +111,7 @@ export function createAblaufClient(options = {}) {
       init.body = JSON.stringify(body);
     }
     const res = await fetchImpl(base + path, init);
-    const text = await res.text();
-    let json = null;
-    try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-    if (!res.ok) {
-      const e = json?.error;
-      throw new AblaufError({
-        code: e?.code ?? 'INTERNAL_ERROR',
-        message: e?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`,
-        status: e?.status ?? res.status,
-        source: e?.source,
-        details: e?.details,
-      });
-    }
-    return json;
+    return readAnswer(res.status, await res.text());
   }
 
   const wf = (id) => `/workflows/${enc(id)}`;
@@ -196,9 +169,9 @@ export function createAblaufClient(options = {}) {
             if (item.aborted) return;
             if (item.close !== undefined) { closed = item; break; }
             failures = 0;
-            let frame;
-            try { frame = JSON.parse(item.data); } catch { continue; } // e.g. "pong"
-            if (frame.event === 'close' && frame.seq === undefined && typeof frame.data === 'object') return;
+            const frame = parseFrame(item.data);
+            if (frame === null) continue; // e.g. "pong"
+            if (isEndFrame(frame)) return;
             if (typeof frame.seq === 'number') {
               if (frame.seq <= last) continue; // already seen before a reconnect
               last = frame.seq;

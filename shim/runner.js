@@ -3,7 +3,7 @@
 // "__index:N". Every event is forwarded to the C engine; this class only
 // moves bytes, commits, and applies what the engine asked for.
 import { DurableObject } from 'cloudflare:workers';
-import * as engine from './engine.js';
+import { engine, EngineTrap, makeHost } from './engine.js';
 import { describe, internalError, readBody, toResponse } from './http.js';
 
 export class WorkflowRunner extends DurableObject {
@@ -14,7 +14,7 @@ export class WorkflowRunner extends DurableObject {
   }
 
   host() {
-    return engine.makeHost({ sql: this.ctx.storage.sql, sockets: () => this.ctx.getWebSockets() });
+    return makeHost({ sql: this.ctx.storage.sql, sockets: () => this.ctx.getWebSockets() });
   }
 
   // Marks the event as begun and commits that before anything runs, so an
@@ -74,7 +74,7 @@ export class WorkflowRunner extends DurableObject {
       if (out.meta.websocket) return this.accept(out.meta.websocket);
       return toResponse(out);
     } catch (err) {
-      if (!(err instanceof engine.EngineTrap)) throw err;
+      if (!(err instanceof EngineTrap)) throw err;
       console.error(`[ablauf] ${err.message}`);
       await this.recover();
       return internalError('The workflow engine crashed while handling this request; it has been restarted');
@@ -96,7 +96,7 @@ export class WorkflowRunner extends DurableObject {
       engine.alarm(h, gen);
       await this.apply(h);
     } catch (err) {
-      if (!(err instanceof engine.EngineTrap)) throw err;
+      if (!(err instanceof EngineTrap)) throw err;
       console.error(`[ablauf] ${err.message}`);
       await this.recover();
     }

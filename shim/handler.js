@@ -1,0 +1,51 @@
+// handler.js — serves one /__ablauf request: the C engine's edge (auth, CORS,
+// routing) answers itself or says which object to forward to, which shards to
+// fan out to, or which static file to serve. The worker entry and the binding
+// client both call it.
+import { engine, EngineTrap, makeHost } from './engine.js';
+import { describe, internalError, readBody, toResponse } from './http.js';
+import { dashboardHtml, clientJs } from '../build/assets.js';
+
+function addHeaders(response, headers) {
+  if (!headers || response.status === 101) return response;
+  const r = new Response(response.body, response);
+  for (const [k, v] of Object.entries(headers)) r.headers.set(k, v);
+  return r;
+}
+
+/** Serves one /__ablauf request; env holds WORKFLOW_RUNNER and the ABLAUF_* vars. */
+export async function handle(request, env) {
+  const { body, tooLarge } = await readBody(request);
+  const meta = describe(request, env, tooLarge);
+  let out;
+  try {
+    out = engine.edge(makeHost(), meta, body);
+  } catch (err) {
+    if (err instanceof EngineTrap) return internalError('The workflow engine crashed; it has been restarted');
+    throw err;
+  }
+  const m = out.meta;
+  const ns = env.WORKFLOW_RUNNER;
+  if (m.forward) {
+    const headers = new Headers(request.headers);
+    for (const [k, v] of Object.entries(m.requestHeaders || {})) headers.set(k, v);
+    const init = { method: request.method, headers };
+    if (request.method !== 'GET' && request.method !== 'HEAD') init.body = body;
+    const res = await ns.get(ns.idFromName(m.forward)).fetch(request.url, init);
+    return addHeaders(res, m.headers);
+  }
+  if (m.fanout) {
+    const bodies = await Promise.all(m.fanout.map(async (name) => {
+      const res = await ns.get(ns.idFromName(name)).fetch(`https://index${m.path}`);
+      return res.text();
+    }));
+    const merged = engine.merge(makeHost(), meta, new TextEncoder().encode(`[${bodies.join(',')}]`));
+    return addHeaders(toResponse(merged), m.headers);
+  }
+  if (m.asset) {
+    const text = m.asset === 'dashboard' ? dashboardHtml : clientJs;
+    const type = m.asset === 'dashboard' ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8';
+    return new Response(text, { status: 200, headers: { 'content-type': type, 'cache-control': 'no-cache' } });
+  }
+  return toResponse(out);
+}

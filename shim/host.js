@@ -1,0 +1,257 @@
+// host.js — the one JavaScript implementation of the engine's host protocol:
+// the imports of wasm/src/host.h and the calling convention of the exports of
+// wasm/src/exports.h. Nothing else in JavaScript calls into the wasm. It runs
+// in workerd (the Durable Object and the worker, through engine.js) and in
+// plain Node (scripts/gen-types.mjs), so it imports nothing: the caller passes
+// the compiled WebAssembly.Module, because workerd refuses to compile bytes at
+// run time and plain Node has no .wasm import.
+//
+//   const engine = createEngine(module);
+//   const h = makeHost({ sql: ctx.storage.sql, sockets: () => ctx.getWebSockets() });
+//   const { meta, body } = engine.fetchObject(h, describe(request, ...), bytes);
+//   // then the caller applies h.alarm and h.indexPuts (asynchronous work)
+//
+// The protocol
+//   - Strings cross as (pointer, length), UTF-8, not NUL-terminated. Views of
+//     memory.buffer are made afresh at every access: memory growth detaches
+//     the old buffer.
+//   - Every export runs in a handle of its own: h = ab_open(), the export with
+//     h as its first argument, ab_close(h) once the answer is copied out (the
+//     handle owns the call's memory, error record and output). Nothing but
+//     SQLite carries over between calls, so ONE instance per module serves
+//     every object of the isolate. A trap (WebAssembly.RuntimeError) discards
+//     it and the call throws EngineTrap; the next call instantiates afresh.
+//   - Imports are synchronous. sql_exec runs one statement on h.sql (the
+//     SqlStorage API: exec(sql, ...params).raw()) and returns n >= 0 (the rows,
+//     a JSON array of arrays, n bytes) or -n - 1 (an n-byte error message);
+//     C allocates n bytes and take(dst) copies them. set_alarm and index_put
+//     are queued on the call's host object (h.alarm: epoch ms, < 0 deletes;
+//     h.indexPuts: [shard, entryJson]) and applied by the caller afterwards.
+//     ws_send_all / ws_close_all act on h.sockets() at once.
+//   - ab_edge, ab_merge, ab_fetch and ab_settle take (h, meta, len, body, len)
+//     and return a pointer to four u32: meta pointer, meta length, body
+//     pointer, body length. meta is JSON both ways; bodies are raw bytes.
+//
+// | API (engine.…)             | export                     | request meta               | response meta (always "status")
+// |----------------------------|----------------------------|----------------------------|---------------------------------
+// | edge(h, meta, body)        | ab_edge                    | REQUEST                    | headers?, and forward + requestHeaders?, or fanout + path, or asset; with none of these the body is the answer
+// | merge(h, meta, bodies)     | ab_merge                   | the listing's REQUEST; bodies: JSON array of the shards' answer bodies | body: {workflows, nextCursor}
+// | fetchObject(h, meta, body) | ab_fetch                   | REQUEST + gen              | websocket? (status 101), settle?
+// | settle(h, meta, prev)      | ab_settle                  | {gen, status}; prev: the previous answer's body | settle?
+// | begin(h) -> gen            | ab_begin(h) -> f64         | —                          | — gen marks the event now in progress (0: none); commit it first
+// | alarm(h, gen)              | ab_alarm(h, gen)           | —                          | — its effects come through the imports
+// | recover(h)                 | ab_recover(h)              | —                          | — arms the alarm for the recovery pass
+// | wsCloseCode(code) -> code  | ab_ws_close_code(i32)->i32 | —                          | — the code to answer a client's close with
+// | types() -> [{type, input, result, events, updates}] | ab_edge, GET /__ablauf/types | made here | — storage-free host
+// | check() -> [{workflow, message}] | ab_check(h)          | —                          | body {errors}; status 500 when there are any
+//
+// Around each of them: h = ab_open() before, ab_close(h) after, and
+// ab_malloc(h, n) -> ptr (0: out of memory) for the request meta and body.
+// (The h of this table's first column is the per-call *host* object below;
+// the wasm handle never leaves this module.)
+//
+// REQUEST (built by http.js describe(); parsed by exports.c parse_request):
+//   method        string, required
+//   path          string, required: the URL path, still percent-encoded, no query
+//   query         string: the raw query without "?" ("" if none)
+//   headers       object, lower-case names; the engine reads authorization,
+//                 upgrade, origin and x-ablauf-id
+//   env           {ABLAUF_API_TOKEN, ABLAUF_CORS_ORIGINS, ABLAUF_TEST_HOOKS}:
+//                 strings from the worker's vars ("" counts as unset)
+//   bodyTooLarge  true: the host saw more than 1 MiB and sends no body (-> 413)
+//   gen           ab_fetch only: the generation from ab_begin (0/absent: none)
+//   Without method or path the answer is 500 INTERNAL_ERROR.
+//
+// Response meta fields, each telling the caller what to do:
+//   status          the HTTP status of the answer
+//   headers         {name: value} to set on the answer (the edge's CORS
+//                   headers, also onto a forwarded or merged answer)
+//   forward         edge: the object name to pass the request on to (method,
+//                   headers, body); its answer is the answer
+//   requestHeaders  with forward: headers to add to the forwarded request
+//                   (x-ablauf-id: the id generated for a create)
+//   fanout, path    edge: GET `path` on each named index shard ("__index:N"),
+//                   then merge() the bodies with the same REQUEST
+//   asset           edge: "dashboard" | "client": serve that static file, 200
+//   websocket       fetch, status 101: {frames: [text], close?: code,
+//                   reason?: text}: accept a hibernatable socket, send the
+//                   frames, then close it if `close` is set
+//   settle          fetch/settle: true when a careful pass left a step armed:
+//                   begin() and commit, then settle(h, {gen, status}, body)
+//                   with this answer's status and body, and answer with that
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Thrown when the wasm trapped; the instance has been discarded. */
+export class EngineTrap extends Error {
+  constructor(cause) {
+    super(`engine trapped: ${cause && cause.message}`);
+    this.name = 'EngineTrap';
+    this.cause = cause;
+  }
+}
+
+/**
+ * A host for one call: `sql` is the object's SqlStorage (null where there is
+ * no storage: the worker, gen-types), `sockets()` lists its accepted
+ * WebSockets. The engine's asynchronous requests are left on it.
+ */
+export function makeHost({ sql = null, sockets = () => [] } = {}) {
+  return { sql, sockets, alarm: undefined, indexPuts: [] };
+}
+
+// The engine keeps no state between calls, so one instance per module per
+// isolate is enough; the cache makes every createEngine(module) share it.
+const engines = new WeakMap();
+
+/** The engine behind `module` (a compiled build/engine.wasm). */
+export function createEngine(module) {
+  let engine = engines.get(module);
+  if (!engine) {
+    engine = instantiate(module);
+    engines.set(module, engine);
+  }
+  return engine;
+}
+
+function instantiate(module) {
+  let exports = null; // of the live instance; null until first use and after a trap
+  let host = null; // the current call's host (set around every export call)
+  let pending = null; // result bytes of the last sql_exec, waiting for take()
+
+  const view = (ptr, len) => new Uint8Array(exports.memory.buffer, ptr, len);
+  const str = (ptr, len) => dec.decode(view(ptr, len));
+
+  const imports = {
+    ablauf: {
+      sql_exec(sqlPtr, sqlLen, paramsPtr, paramsLen) {
+        const sql = str(sqlPtr, sqlLen);
+        const params = JSON.parse(str(paramsPtr, paramsLen));
+        try {
+          if (!host.sql) throw new Error('this host has no storage');
+          const rows = Array.from(host.sql.exec(sql, ...params).raw());
+          pending = enc.encode(JSON.stringify(rows));
+          return pending.length;
+        } catch (err) {
+          pending = enc.encode(String(err && err.message ? err.message : err));
+          return -pending.length - 1;
+        }
+      },
+      take(dst) {
+        view(dst, pending.length).set(pending);
+        pending = null;
+      },
+      now: () => Date.now(),
+      random(dst, len) {
+        crypto.getRandomValues(view(dst, len));
+      },
+      log(level, ptr, len) {
+        const line = `[ablauf] ${str(ptr, len)}`;
+        if (level >= 3) console.error(line);
+        else console.log(line);
+      },
+      set_alarm(at) {
+        host.alarm = at;
+      },
+      ws_send_all(ptr, len) {
+        const msg = str(ptr, len);
+        for (const ws of host.sockets()) {
+          try { ws.send(msg); } catch { /* a socket closing under us */ }
+        }
+      },
+      ws_close_all(code, ptr, len) {
+        const reason = str(ptr, len);
+        for (const ws of host.sockets()) {
+          try { ws.close(code, reason); } catch { /* already closed */ }
+        }
+      },
+      index_put(shardPtr, shardLen, entryPtr, entryLen) {
+        host.indexPuts.push([str(shardPtr, shardLen), str(entryPtr, entryLen)]);
+      },
+    },
+    // The engine never does file I/O; these satisfy libc's stdio references.
+    wasi_snapshot_preview1: { fd_close: () => 52, fd_seek: () => 52, fd_write: () => 52 }, // ENOSYS
+  };
+
+  // --- the calling convention: everything that knows how an export is called.
+  // The handle (ab_open/ab_close), argument passing (ab_malloc) and the
+  // output block live in call(), put() and request() only.
+
+  /** Runs fn(exports, handle) as one call with host h, in a fresh handle. */
+  function call(h, fn) {
+    if (!exports) {
+      exports = new WebAssembly.Instance(module, imports).exports;
+      exports._initialize();
+    }
+    const e = exports;
+    host = h;
+    let handle = 0;
+    try {
+      handle = e.ab_open();
+      if (handle === 0) throw new Error('engine out of memory opening a call');
+      return fn(e, handle);
+    } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError) {
+        exports = null; // poisoned: start over on the next call
+        pending = null;
+        throw new EngineTrap(err);
+      }
+      throw err;
+    } finally {
+      if (exports && handle) exports.ab_close(handle);
+      host = null;
+    }
+  }
+
+  /** Copies bytes into the call's handle; 0 for none. */
+  function put(e, handle, bytes) {
+    if (!bytes || bytes.length === 0) return 0;
+    const p = e.ab_malloc(handle, bytes.length);
+    if (p === 0) throw new Error('engine out of memory for the request');
+    view(p, bytes.length).set(bytes);
+    return p;
+  }
+
+  /** Copies an ab_output (four u32 at out) out of the handle. */
+  function output(out) {
+    const [metaPtr, metaLen, bodyPtr, bodyLen] = new Uint32Array(exports.memory.buffer, out, 4);
+    return { meta: JSON.parse(str(metaPtr, metaLen)), body: view(bodyPtr, bodyLen).slice() };
+  }
+
+  /** A (meta, body) -> (meta, body) export; the body is copied out of the handle. */
+  function request(h, name, meta, body) {
+    return call(h, (e, handle) => {
+      const m = enc.encode(JSON.stringify(meta));
+      const mp = put(e, handle, m);
+      const bp = put(e, handle, body);
+      return output(e[name](handle, mp, m.length, bp, body ? body.length : 0));
+    });
+  }
+
+  const edge = (h, meta, body) => request(h, 'ab_edge', meta, body);
+
+  return {
+    edge,
+    merge: (h, meta, bodies) => request(h, 'ab_merge', meta, bodies),
+    fetchObject: (h, meta, body) => request(h, 'ab_fetch', meta, body),
+    settle: (h, meta, prevBody) => request(h, 'ab_settle', meta, prevBody),
+    begin: (h) => call(h, (e, handle) => e.ab_begin(handle)),
+    alarm: (h, gen) => call(h, (e, handle) => e.ab_alarm(handle, gen)),
+    recover: (h) => call(h, (e, handle) => e.ab_recover(handle)),
+    wsCloseCode: (code) => call(makeHost(), (e) => e.ab_ws_close_code(code)),
+    /** Problems in the workflow definitions, as the build reports them: [] when none. */
+    check() {
+      const out = call(makeHost(), (e, handle) => output(e.ab_check(handle)));
+      return JSON.parse(dec.decode(out.body)).errors;
+    },
+    /** The registered workflow types with their JSON Schemas (GET /__ablauf/types). */
+    types() {
+      const meta = { method: 'GET', path: '/__ablauf/types', query: '', headers: {}, env: {}, bodyTooLarge: false };
+      const out = edge(makeHost(), meta, null);
+      const text = dec.decode(out.body);
+      if (out.meta.status !== 200) throw new Error(`GET /__ablauf/types answered ${out.meta.status}: ${text}`);
+      return JSON.parse(text).types;
+    },
+  };
+}
