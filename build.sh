@@ -127,7 +127,7 @@ build_native() {
   command -v cc >/dev/null || apt_install gcc
   mkdir -p "$OUT/native"
   local san=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
-  cc -g -O1 "${san[@]}" "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native \
+  cc -g -O1 "${san[@]}" "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native -DAB_NATIVE_TESTS=1 \
     -o "$OUT/native/engine_tests" "${SRCS[@]}" tests/native/*.c "$CJSON/cJSON.c" \
     -lsqlite3 -lcmocka -lm
   say "built $OUT/native/engine_tests"

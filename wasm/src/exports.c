@@ -56,14 +56,22 @@ static int parse_request(const char *meta, uint32_t meta_len, const char *body, 
     return 0;
 }
 
-/* Lays the response out for the host, in the handle. */
+/* Lays the response out for the host, in the handle. A refusal (4xx)
+ * concluded after an allocation failed is not trusted: a name that could not
+ * be decoded or a query that could not be copied looks malformed, so such an
+ * answer becomes 500 "Out of memory". Successes stay successes: their work is
+ * done. */
 static ab_output *finish(cx *h, http_response *res) {
+    if (h->rc == CX_NOMEM && res->status >= 400 && res->status < 500) {
+        res->meta = NULL;
+        http_oom(res);
+    }
     if (res->meta == NULL) res->meta = cJSON_CreateObject();
     char *meta = NULL;
     if (res->meta != NULL) {
         cJSON_DeleteItemFromObject(res->meta, "status");
-        cJSON_AddNumberToObject(res->meta, "status", res->status);
-        meta = cJSON_PrintUnformatted(res->meta);
+        if (cJSON_AddNumberToObject(res->meta, "status", res->status) != NULL)
+            meta = cJSON_PrintUnformatted(res->meta);
     }
     if (meta == NULL) {
         /* Nothing left to build a description with: a fixed one. */
@@ -81,9 +89,11 @@ static ab_output *finish(cx *h, http_response *res) {
     return out;
 }
 
+/* The host's description could not be read: out of memory, or malformed. */
 static ab_output *bad_request(cx *h) {
     http_response res = {0};
-    http_error(h, &res, ERR_INTERNAL_ERROR, "Malformed request description from the host", NULL);
+    if (h->rc == CX_NOMEM) http_oom(&res);
+    else http_error(h, &res, ERR_INTERNAL_ERROR, "Malformed request description from the host", NULL);
     return finish(h, &res);
 }
 
