@@ -1,5 +1,5 @@
 // binding.js — the Ablauf client for Worker code that holds the
-// WORKFLOW_RUNNER binding (SPEC §10). Every call goes through the same edge
+// WORKFLOW_RUNNER binding (docs/client.md). Every call goes through the same edge
 // handler as HTTP requests do (so the C engine validates and routes), without
 // leaving the isolate; waitForUpdate listens on the instance's hibernatable
 // WebSocket. The error, the frame rules and durations are client-core.js's,

@@ -1,11 +1,11 @@
 // client-core.js — what the two clients share: the §5 error, reading an
-// answer, the live-update frames of SPEC §6 and durations. binding.js (inside
+// answer, the live-update frames of docs/live-updates.md and durations. binding.js (inside
 // a Worker) and client.js (browsers, Node) import it. It imports nothing and
 // uses nothing but the language: scripts/gen-types.mjs inlines it into the
 // client.js served to browsers (/__ablauf/client.js), which must stay one
 // self-contained module.
 
-/** An error answered by the API (SPEC §5), or raised by a client itself. */
+/** An error answered by the API (docs/http-api.md, "Errors"), or raised by a client itself. */
 export class AblaufError extends Error {
   /**
    * @param {{code: string, message: string, status: number, source?: string, details?: any}} e
@@ -68,7 +68,7 @@ export function parseData(data) {
 
 const UNITS = { ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000 };
 
-/** "<int>(ms|s|m|h|d)" -> ms, as the engine parses durations (SPEC §8). */
+/** "<int>(ms|s|m|h|d)" -> ms, as the engine parses durations (docs/steps.md). */
 export function parseDuration(text) {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(String(text));
   if (!m) {

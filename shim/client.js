@@ -1,5 +1,5 @@
-// client.js — a small browser/Node client for the Ablauf HTTP API (SPEC §2)
-// and its live updates over WebSockets (SPEC §6). Plain ES module, no
+// client.js — a small browser/Node client for the Ablauf HTTP API (docs/http-api.md)
+// and its live updates over WebSockets (docs/live-updates.md). Plain ES module, no
 // dependencies besides client-core.js. Served by the worker at
 // /__ablauf/client.js, with client-core.js inlined (scripts/gen-types.mjs).
 //

@@ -9,7 +9,7 @@ import { describe, internalError, readBody, toResponse } from './http.js';
 export class WorkflowRunner extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
-    // Answered by the runtime without waking the object (SPEC §6).
+    // Answered by the runtime without waking the object (docs/live-updates.md).
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
   }
 

@@ -1,5 +1,5 @@
 /* drive.h — drives the engine's exports (wasm/src/exports.h) exactly as the
- * JavaScript shim does (shim/engine.js, runner.js, worker.js), over the
+ * JavaScript shim does (shim/host.js, runner.js, handler.js), over the
  * native host of host_native.h, and reads JSON answers for assertions.
  *
  * Every call is ab_open(); copy the request in; export; copy the output

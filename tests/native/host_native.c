@@ -1,7 +1,7 @@
 /* host_native.c — the engine's host imports (wasm/src/host.h) over Debian's
  * sqlite3, for the native tests. See host_native.h.
  *
- * It behaves like shim/engine.js: sql_exec binds a JSON array of parameters
+ * It behaves like shim/host.js: sql_exec binds a JSON array of parameters
  * and answers the rows as a JSON array of arrays (or the error message with a
  * negative length), take() hands that text over, and the rest is recorded for
  * the tests to look at. The params are parsed and the rows written by the small

@@ -19,7 +19,7 @@ void edge_handle(cx *X, const http_request *req, http_response *res);
  * Returns the HTTP status of the answer. */
 int edge_merge(cx *X, const http_request *req, const char *bodies, size_t len, http_response *res);
 
-/* {"types": [...]} of SPEC §2 (also used by the build to generate types). */
+/* {"types": [...]} of docs/http-api.md (also used by the build to generate types). */
 cJSON *edge_types_json(cx *X);
 
 #endif

@@ -1,4 +1,4 @@
-/* lim.h — the identifiers, units and limits of SPEC §3 and §8, as pure
+/* lim.h — the identifiers, units and limits of docs/http-api.md and docs/steps.md, as pure
  * functions (no I/O, no allocation except where a result is returned). */
 #ifndef AB_LIM_H
 #define AB_LIM_H

@@ -1,4 +1,4 @@
-/* route.h — the URL space of SPEC §2, parsed once for the worker entry
+/* route.h — the URL space of docs/http-api.md, parsed once for the worker entry
  * (edge.c) and the Durable Object (api.c) alike.
  *
  * Ownership: strings in a route_match live in the call arena. */
@@ -24,7 +24,7 @@ typedef enum route_id {
     R_WS,         /* GET .../{id}/ws */
     R_ADVANCE,    /* POST .../{id}/_advance (test hook) */
     /* reachable only on the object itself, never through the worker */
-    R_OBJECT_WS,  /* GET /ws (SPEC §10) */
+    R_OBJECT_WS,  /* GET /ws (docs/client.md) */
     R_INDEX_PUT,  /* POST /__index/put */
     R_INDEX_LIST  /* GET /__index/list */
 } route_id;
