@@ -112,7 +112,7 @@ build_wasm() {
   # cJSON's own nesting limit stays at its default; the engine enforces SPEC's
   # 64 levels itself so that it can answer with a validation error.
   "$WASM_CC" $WASM_SYSROOT --target=wasm32-wasi -mexec-model=reactor -Os -flto \
-    "${CFLAGS_COMMON[@]}" -I"$CJSON" -DAB_WASM=1 \
+    "${CFLAGS_COMMON[@]}" -I"$CJSON" -DAB_WASM=1 -DNDEBUG \
     -Wl,--stack-first -Wl,-z,stack-size=1048576 \
     -Wl,--initial-memory=4194304 -Wl,--max-memory=67108864 \
     -Wl,--allow-undefined-file=wasm/src/host.imports \

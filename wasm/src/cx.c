@@ -2,6 +2,7 @@
  * its own so that a 1 MiB request body does not waste a 1 MiB tail. */
 #include "cx.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,7 @@ static cx_chunk *chunk_new(size_t size) {
 }
 
 void *cx_alloc(cx *X, size_t n) {
+    assert(X != NULL);
     if (X->fail_at >= 0 && X->nalloc++ == X->fail_at) {
         if (!X->fail_once) X->fail_at++; /* and the next one, and so on */
         cx_nomem(X);
@@ -128,6 +130,7 @@ static void *hook_malloc(size_t n) { return current ? cx_alloc(current, n) : NUL
 static void hook_free(void *p) { (void)p; /* released with the handle */ }
 
 void cx_enter(cx *X) {
+    assert(X != NULL);
     cJSON_Hooks hooks = {hook_malloc, hook_free};
     current = X;
     cJSON_InitHooks(&hooks);

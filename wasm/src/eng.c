@@ -1,6 +1,7 @@
 /* eng.c — the pass driver (load, run, settle), status transitions requested
  * through the API, and crash detection. Steps live in eng_step.c, live
  * updates in eng_update.c, the JSON shapes in eng_json.c. */
+#include <assert.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -195,6 +196,9 @@ static int save_instance(cx *X, eng_state *st, int notify) {
 }
 
 static int pass_settle(ab_ctx *c, ab_rc rc, cJSON *result) {
+    assert(c->mode == MODE_RUN);
+    assert(rc != AB_SUSPEND || c->stopped_at != NULL);
+    assert(rc != AB_ERROR || c->fatal || c->err != ERR_NONE);
     cx *X = c->X;
     db_instance *in = c->inst;
     inst_status old_status = in->status;

@@ -1,6 +1,7 @@
 /* eng_step.c — steps and retries: ab_do, the sleeps, ab_wait_for_event, and
  * what a step body may call. The crash-safety design is explained in
  * docs/retries-and-crashes.md; the comments here say where each rule lives. */
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -54,6 +55,7 @@ static const db_step *stored_not_reached(ab_ctx *c) {
 }
 
 ab_rc eng_step_enter(ab_ctx *c, const char *name, step_kind kind, db_step **out) {
+    assert(c->nstored <= c->st->nsteps && c->next_stored <= c->nstored);
     if (c->mode == MODE_STEP)
         return eng_fail(c, ERR_VALIDATION_ERROR,
                         "Step \"%s\" was called inside another step's body", name ? name : "");
@@ -209,6 +211,7 @@ static ab_rc attempt_succeeded(ab_ctx *c, db_step *s, const policy *p, cJSON *re
 /* Runs the body once for attempt s->attempts and records the outcome. */
 static ab_rc run_body(ab_ctx *c, db_step *s, const policy *p, ab_step_fn fn, const cJSON *arg,
                       cJSON **out) {
+    assert(c->mode == MODE_RUN && s->status == STEP_RUNNING && s->attempts >= 1);
     cJSON *res = NULL;
     c->mode = MODE_STEP;
     c->attempt = s->attempts;

@@ -2,6 +2,7 @@
  * half full; grows by doubling. */
 #include "smap.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "lim.h"
@@ -26,6 +27,7 @@ smap *smap_new(cx *X, size_t hint) {
 }
 
 static size_t slot(const smap *m, const char *key) {
+    assert(m->cap > 0 && (m->cap & (m->cap - 1)) == 0 && m->len < m->cap);
     size_t i = lim_hash(key, strlen(key)) & (m->cap - 1);
     while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0) i = (i + 1) & (m->cap - 1);
     return i;
