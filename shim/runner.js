@@ -11,6 +11,19 @@ export class WorkflowRunner extends DurableObject {
     super(ctx, env);
     // Answered by the runtime without waking the object (docs/live-updates.md).
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
+    this.queue = Promise.resolve();
+  }
+
+  // One event at a time. The object's input gate opens at every await (the
+  // commit in beginEvent, the alarm and index writes in apply), so without
+  // this a second request would enter mid-event, find the first one's event
+  // mark still open and count it as a death. Chaining every request and alarm
+  // makes the object's events a serial order; a real death still leaves its
+  // mark behind for the next event (docs/retries-and-crashes.md).
+  serial(fn) {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => {});
+    return run;
   }
 
   host() {
@@ -57,7 +70,12 @@ export class WorkflowRunner extends DurableObject {
   }
 
   async fetch(request) {
+    // The body is read before queueing: a slow upload holds up no one.
     const { body, tooLarge } = await readBody(request);
+    return this.serial(() => this.handle(request, body, tooLarge));
+  }
+
+  async handle(request, body, tooLarge) {
     try {
       const gen = request.method === 'GET' ? 0 : await this.beginEvent();
       const h = this.host();
@@ -89,7 +107,11 @@ export class WorkflowRunner extends DurableObject {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  async alarm() {
+  alarm() {
+    return this.serial(() => this.runAlarm());
+  }
+
+  async runAlarm() {
     try {
       const gen = await this.beginEvent();
       const h = this.host();
