@@ -16,6 +16,7 @@ int main(void) {
     failed += test_route_run() != 0;
     failed += test_engine_run() != 0;
     failed += test_arena_run() != 0;
+    failed += test_author_run() != 0;
     dr_shutdown();
     if (failed) fprintf(stderr, "engine_tests: %d group(s) failed\n", failed);
     return failed ? 1 : 0;

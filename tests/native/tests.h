@@ -8,5 +8,6 @@ int test_lim_run(void);
 int test_route_run(void);
 int test_engine_run(void);
 int test_arena_run(void);
+int test_author_run(void);
 
 #endif
