@@ -17,6 +17,7 @@ int main(void) {
     failed += test_engine_run() != 0;
     failed += test_arena_run() != 0;
     failed += test_mistakes_run() != 0;
+    failed += test_author_run() != 0;
     dr_shutdown();
     if (failed) fprintf(stderr, "engine_tests: %d group(s) failed\n", failed);
     return failed ? 1 : 0;

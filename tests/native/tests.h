@@ -8,6 +8,7 @@ int test_lim_run(void);
 int test_route_run(void);
 int test_engine_run(void);
 int test_arena_run(void);
+int test_author_run(void);
 int test_mistakes_run(void);
 
 /* Assertions on answers (cmocka's fail_msg; need <string.h> and drive.h). */

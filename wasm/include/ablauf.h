@@ -8,20 +8,34 @@
  *
  * Every engine call returns an ab_rc. Anything but AB_OK means "stop the pass
  * now and return this code": AB_TRY does exactly that. The engine has already
- * recorded why (sleeping, waiting, retry back-off, paused, errored).
+ * recorded why (sleeping, waiting, retry back-off, paused, errored). The
+ * ab_rc functions are declared AB_MUST_USE, so a call whose code is dropped
+ * (a forgotten AB_TRY) is a compiler warning.
  *
- * Memory: everything the engine hands out (step results, event payloads, the
- * payload) and everything the author allocates with cJSON or ab_alloc lives
- * in the current call's arena and is released when the call returns. Authors
- * never free. Results returned from step bodies and the run function are
- * taken over by the engine.
+ * Memory and ownership. Everything below lives in the current call's arena
+ * and is released when the engine call returns; authors never free, and never
+ * keep a pointer in a global or static across calls.
+ *   - The payload passed to the run function is borrowed: valid for the pass,
+ *     const, not to be modified. Its members may go into a result through
+ *     ab_obj (which copies them) or a cJSON_Duplicate.
+ *   - The arg passed to ab_do is borrowed: the body sees it as is (const), on
+ *     the passes that run the body; it is never stored.
+ *   - A result handed out by ab_do or ab_wait_for_event belongs to the author:
+ *     a value of its own, in no other tree (on later passes a fresh parse of
+ *     the stored JSON; on the pass that ran the body, the value the body
+ *     returned). It may be modified or attached to the result; that changes
+ *     nothing stored.
+ *   - A value set in *result (by a step body or the run function) is taken
+ *     over by the engine: it serialises and stores it. NULL means JSON null.
+ *   - A value passed to ab_emit or ab_broadcast is borrowed: validated and
+ *     serialised during the call; the author may reuse it afterwards.
+ *   - cJSON allocates from the arena through hooks the engine installs: never
+ *     call cJSON_InitHooks. cJSON_Delete and cJSON_free are harmless no-ops.
  *
  * Example — a workflow that greets, sleeps a day, then waits for approval:
  *
  *     static ab_rc greet(ab_ctx *c, const cJSON *in, cJSON **out) {
- *         const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(in, "name"));
- *         *out = cJSON_CreateString(ab_printf(c, "Hello, %s!", name));
- *         return *out ? AB_OK : ab_fail(c, "out of memory");
+ *         return ab_ok_str(c, out, "Hello, %s!", ab_get_str(in, "name"));
  *     }
  *
  *     static ab_rc run(ab_ctx *c, const cJSON *payload, cJSON **result) {
@@ -29,18 +43,20 @@
  *         AB_TRY(ab_do(c, "greet", NULL, greet, payload, &greeting));
  *         AB_TRY(ab_sleep(c, "cool-off", "1d"));
  *         AB_TRY(ab_wait_for_event(c, "approval", "7d", &approval));
- *         *result = greeting;
- *         return AB_OK;
+ *         return ab_ok(c, result, ab_obj(c, "greeting", greeting,
+ *                                        "approved", ab_bool(c, ab_get_bool(approval, "approved", 0)),
+ *                                        AB_END));
  *     }
  *
  *     static const ab_event_def events[] = {
- *         {"approval", "{\"type\":\"object\",\"properties\":{\"approved\":{\"type\":\"boolean\"}}}"},
+ *         {"approval", AB_JSON({"type": "object", "required": ["approved"],
+ *                               "properties": {"approved": {"type": "boolean"}}})},
  *         {NULL, NULL}};
  *
  *     const ab_workflow greeter = {
  *         .type = "greeter",
- *         .input_schema = "{\"type\":\"object\",\"required\":[\"name\"],"
- *                         "\"properties\":{\"name\":{\"type\":\"string\"}}}",
+ *         .input_schema = AB_JSON({"type": "object", "required": ["name"],
+ *                                  "properties": {"name": {"type": "string"}}}),
  *         .events = events,
  *         .run = run,
  *     };
@@ -55,6 +71,11 @@
 #include "cJSON.h"
 
 typedef struct ab_ctx ab_ctx;
+
+/* Marks a function whose result must be used: every ab_rc function below. */
+#define AB_MUST_USE __attribute__((warn_unused_result))
+/* printf-style format checking: fmt is argument f, the values start at a. */
+#define AB_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 typedef enum ab_rc {
     AB_OK = 0,             /* done; results are available */
@@ -88,12 +109,14 @@ typedef struct ab_message_def {
 typedef ab_message_def ab_event_def;
 typedef ab_message_def ab_update_def;
 
-/* A step body. arg is what was passed to ab_do; *result must be set on AB_OK
- * (a cJSON value; NULL means JSON null). Return AB_OK, or ab_fail(...) /
- * ab_fail_permanent(...). */
+/* A step body. arg is what was passed to ab_do (borrowed); *result must be
+ * set on AB_OK (a cJSON value, taken over; NULL means JSON null). Return
+ * AB_OK — ab_ok(...) / ab_ok_str(...) set *result and return it — or
+ * ab_fail(...) / ab_fail_permanent(...). */
 typedef ab_rc (*ab_step_fn)(ab_ctx *c, const cJSON *arg, cJSON **result);
 
-/* A workflow's run function: payload is the validated input. */
+/* A workflow's run function: payload is the validated input (borrowed);
+ * *result is the instance's result (taken over; NULL means JSON null). */
 typedef ab_rc (*ab_run_fn)(ab_ctx *c, const cJSON *payload, cJSON **result);
 
 typedef struct ab_workflow {
@@ -114,36 +137,40 @@ extern const ab_workflow *const ab_registry[];
 /* --- steps (call from the run function) ------------------------------ */
 
 /* Runs fn once and stores its result under `name`; later passes get the
- * stored result. retry may be NULL (workflow defaults). */
-ab_rc ab_do(ab_ctx *c, const char *name, const ab_retry *retry,
-            ab_step_fn fn, const cJSON *arg, cJSON **result);
+ * stored result. retry may be NULL (workflow defaults); result may be NULL
+ * when the value is not needed. */
+AB_MUST_USE ab_rc ab_do(ab_ctx *c, const char *name, const ab_retry *retry,
+                        ab_step_fn fn, const cJSON *arg, cJSON **result);
 
 /* Suspends the instance for a duration ("5s", "30m", "7d"). */
-ab_rc ab_sleep(ab_ctx *c, const char *name, const char *duration);
+AB_MUST_USE ab_rc ab_sleep(ab_ctx *c, const char *name, const char *duration);
 
 /* Suspends the instance until epoch milliseconds `at`. */
-ab_rc ab_sleep_until(ab_ctx *c, const char *name, double at);
+AB_MUST_USE ab_rc ab_sleep_until(ab_ctx *c, const char *name, double at);
 
 /* Waits for the event `event` (the step is named after it). timeout is a
  * duration or NULL for none; on expiry the instance errors with
  * EVENT_TIMEOUT. payload receives the event's payload. */
-ab_rc ab_wait_for_event(ab_ctx *c, const char *event, const char *timeout, cJSON **payload);
+AB_MUST_USE ab_rc ab_wait_for_event(ab_ctx *c, const char *event, const char *timeout,
+                                    cJSON **payload);
 
 /* --- live updates ------------------------------------------------------ */
 
 /* Validates value against the update's schema, sends it to every connected
  * client and persists it (it gets a seq and is replayed to new clients).
  * Fires once per call site, on the first pass that reaches it. */
-ab_rc ab_emit(ab_ctx *c, const char *update, const cJSON *value);
+AB_MUST_USE ab_rc ab_emit(ab_ctx *c, const char *update, const cJSON *value);
 
 /* Like ab_emit, but live only: never persisted. */
-ab_rc ab_broadcast(ab_ctx *c, const char *update, const cJSON *value);
+AB_MUST_USE ab_rc ab_broadcast(ab_ctx *c, const char *update, const cJSON *value);
 
 /* --- inside step bodies ------------------------------------------------ */
 
-/* Record why this attempt failed; return the result from the step body. */
-ab_rc ab_fail(ab_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-ab_rc ab_fail_permanent(ab_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Record why this attempt failed; return the result from the step body.
+ * Returned from the run function instead, they error the instance
+ * (STEP_FAILED) with that message. */
+AB_MUST_USE ab_rc ab_fail(ab_ctx *c, const char *fmt, ...) AB_PRINTF(2, 3);
+AB_MUST_USE ab_rc ab_fail_permanent(ab_ctx *c, const char *fmt, ...) AB_PRINTF(2, 3);
 
 /* The number of the running attempt, from 1. */
 int ab_attempt(const ab_ctx *c);
@@ -155,6 +182,90 @@ double ab_now(const ab_ctx *c);
 /* --- memory (released when the call returns) --------------------------- */
 
 void *ab_alloc(ab_ctx *c, size_t n);
-char *ab_printf(ab_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *ab_printf(ab_ctx *c, const char *fmt, ...) AB_PRINTF(2, 3);
+
+/* --- JSON Schemas without escaping --------------------------------------- */
+
+/* AB_JSON(...) turns the JSON text written between its parentheses into a
+ * string literal, for the schema fields:
+ *
+ *     .input_schema = AB_JSON({"type": "object", "required": ["name"],
+ *                              "properties": {"name": {"type": "string"}}}),
+ *
+ * It is token stringification (#__VA_ARGS__), with its rules: the text must
+ * be valid JSON (nothing checks it at compile time); white space between
+ * tokens becomes one space or none, while inside strings it is kept, as are
+ * JSON escapes (\", \\d, \u00e9); C comments are removed; commas need no care.
+ * Write it directly inside AB_JSON or in an object-like macro
+ * (#define S AB_JSON(...)): passed through a function-like macro's
+ * parameter, true, false and null would be macro-expanded first if defined
+ * (stdbool.h defines true and false). */
+#define AB_JSON(...) #__VA_ARGS__
+
+/* --- reading JSON: never crash on a wrong shape ---------------------------- */
+
+/* obj's member named key (compared case-sensitively; the first if repeated),
+ * or NULL when obj is NULL or not an object, key is NULL or the member is
+ * missing. No allocation, no ab_ctx: they work on any cJSON value. The
+ * returned pointers point into obj (borrowed as obj is). */
+const cJSON *ab_get(const cJSON *obj, const char *key);
+/* The member if it is a string (its text), else NULL. */
+const char *ab_get_str(const cJSON *obj, const char *key);
+/* The member if it is a number, else dflt. */
+double ab_get_num(const cJSON *obj, const char *key, double dflt);
+/* The member if it is a number with an integral value in int's range, else
+ * dflt (so 2.5, 1e10 and "3" all give dflt). */
+int ab_get_int(const cJSON *obj, const char *key, int dflt);
+/* The member if it is true or false (1 or 0), else dflt. */
+int ab_get_bool(const cJSON *obj, const char *key, int dflt);
+/* The member if it is an object, else NULL. */
+const cJSON *ab_get_obj(const cJSON *obj, const char *key);
+/* The member if it is an array, else NULL (cJSON_ArrayForEach accepts NULL). */
+const cJSON *ab_get_arr(const cJSON *obj, const char *key);
+
+/* --- building JSON --------------------------------------------------------- */
+
+/* Each returns a new value in the call arena, or NULL when allocation fails;
+ * every builder that takes values returns NULL when one of them is NULL, so
+ * a failure anywhere in a nested expression reaches the outermost builder
+ * and ab_ok. */
+
+/* The sentinel that ends ab_obj's arguments. */
+#define AB_END ((const char *)0)
+
+/* An object from key/value pairs ending with AB_END:
+ *
+ *     ab_obj(c, "name", ab_str(c, "%s", name), "total", ab_num(c, 42), AB_END)
+ *
+ * Keys are copied; keys should be distinct. Each value is taken over
+ * (attached, not copied) — except a value that is already a member of another
+ * object or array, such as a payload field from ab_get, which is copied so
+ * that its tree stays intact. NULL if any value is NULL (JSON null is
+ * cJSON_CreateNull()). ab_obj(c, AB_END) is {}. A macro checks at compile
+ * time that the arguments are pointers, in pairs, plus AB_END: an odd count
+ * (a missing value or AB_END) fails with "array size is negative". */
+cJSON *ab_obj(ab_ctx *c, ...) __attribute__((sentinel));
+#define ab_obj(c, ...)                                                             \
+    ((void)sizeof(char[(sizeof((const void *[]){__VA_ARGS__}) / sizeof(void *)) % 2 \
+                           ? 1 : -1]),                                               \
+     ab_obj(c, __VA_ARGS__))
+
+/* A string, printf-formatted (a string as is: ab_str(c, "%s", s)). */
+cJSON *ab_str(ab_ctx *c, const char *fmt, ...) AB_PRINTF(2, 3);
+/* A number (NaN and infinities print as null: JSON has neither). */
+cJSON *ab_num(ab_ctx *c, double d);
+/* true when b is non-zero, else false. */
+cJSON *ab_bool(ab_ctx *c, int b);
+
+/* --- returning results ------------------------------------------------------ */
+
+/* Sets *out = value (taken over) and returns AB_OK; when value is NULL (an
+ * allocation failed) returns ab_fail(c, "out of memory") instead: in a step
+ * body that attempt fails and is retried by the step's policy; from the run
+ * function the instance errors (STEP_FAILED). Use as
+ * `return ab_ok(c, out, value);` in step bodies and run functions alike. */
+AB_MUST_USE ab_rc ab_ok(ab_ctx *c, cJSON **out, cJSON *value);
+/* ab_ok with ab_str(c, fmt, ...). */
+AB_MUST_USE ab_rc ab_ok_str(ab_ctx *c, cJSON **out, const char *fmt, ...) AB_PRINTF(3, 4);
 
 #endif
