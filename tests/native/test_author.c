@@ -294,6 +294,20 @@ static void test_demo_test_workflow(void **state) {
                         "{\"message\":\"Ada was rejected\",\"greeting\":\"Hello, Ada!\"}");
 }
 
+/* multi-event's result holds the events' ok booleans (which is which: the
+ * second arrives first, buffered, with the other value). */
+static void test_demo_multi_event_booleans(void **state) {
+    (void)state;
+    dr_resp r = dr_create("multi-event", "me", "{\"name\":\"Eve\"}");
+    assert_string_equal(jstr(r.body, "status"), "waiting");
+    assert_string_equal(jstr(dr_post("me", "events/second-approval", "{\"ok\":true}").body, "delivery"),
+                        "buffered");
+    r = dr_post("me", "events/first-approval", "{\"ok\":false}");
+    assert_string_equal(jstr(r.body, "status.status"), "completed");
+    assert_string_equal(jtext(r.body, "status.result"),
+                        "{\"greeting\":\"Hi, Eve\",\"first\":false,\"second\":true}");
+}
+
 /* label prints with %.17g, as the demo's former fmt_num did: integral values
  * without a fraction, others with every digit. */
 static void test_demo_number_labels(void **state) {
@@ -406,6 +420,7 @@ int test_author_run(void) {
         cmocka_unit_test_setup_teardown(test_obj_copies_members_of_other_trees, reset, teardown),
         cmocka_unit_test_setup_teardown(test_obj_under_oom, reset, teardown),
         cmocka_unit_test_setup_teardown(test_demo_test_workflow, reset, teardown),
+        cmocka_unit_test_setup_teardown(test_demo_multi_event_booleans, reset, teardown),
         cmocka_unit_test_setup_teardown(test_demo_number_labels, reset, teardown),
         cmocka_unit_test_setup_teardown(test_demo_benchmark_checksum, reset, teardown),
         cmocka_unit_test_setup_teardown(test_demo_results_under_oom, reset, teardown),

@@ -181,13 +181,15 @@ static ab_rc greet_hi(ab_ctx *c, const cJSON *in, cJSON **out) {
     return ab_ok_str(c, out, "Hi, %s", ab_get_str(in, "name"));
 }
 
+/* The result holds the two events' `ok` booleans, not their payloads. */
 static ab_rc multi_event_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     cJSON *greeting, *first, *second;
     AB_TRY(ab_do(c, "greet", NULL, greet_hi, in, &greeting));
     AB_TRY(ab_wait_for_event(c, "first-approval", "1m", &first));
     AB_TRY(ab_wait_for_event(c, "second-approval", "1m", &second));
-    return ab_ok(c, result,
-                 ab_obj(c, "greeting", greeting, "first", first, "second", second, AB_END));
+    return ab_ok(c, result, ab_obj(c, "greeting", greeting,
+                                   "first", ab_bool(c, ab_get_bool(first, "ok", 0)),
+                                   "second", ab_bool(c, ab_get_bool(second, "ok", 0)), AB_END));
 }
 
 #define OK_SCHEMA \
