@@ -619,7 +619,7 @@ static void test_multi_event(void **state) {
     r = dr_post("me", "events/first-approval", "{\"ok\":false}");
     EXPECT_STR(r.body, "delivery", "resumed");
     EXPECT_STR(r.body, "status.status", "completed");
-    EXPECT_JSON(r.body, "status.result", "{\"greeting\":\"Hi, Eve\",\"first\":{\"ok\":false},\"second\":{\"ok\":true}}");
+    EXPECT_JSON(r.body, "status.result", "{\"greeting\":\"Hi, Eve\",\"first\":false,\"second\":true}");
 }
 
 /* --- result sizes ---------------------------------------------------------------------- */
