@@ -48,6 +48,19 @@ if [[ ",$TIERS," == *",native,"* ]]; then
   [ "$rc" -eq 0 ] || status=1
 fi
 
+if [[ ",$TIERS," == *",native,"* ]]; then
+  note "author mistakes the compiler catches (a forgotten AB_TRY)"
+  out=build/native/forgot_try.txt
+  if cc -c -o /dev/null -Werror -Wall -Iwasm/include -I"${CJSON_DIR:-.deps/cjson}" \
+       tests/native/fixtures/forgot_try.c >"$out" 2>&1; then
+    failed=$((failed + 1)); status=1; echo "forgot_try: 1 failed (it compiled)"
+  elif grep -q "ab_sleep" "$out" && grep -qiE "unused.result|ignoring return value" "$out"; then
+    passed=$((passed + 1)); echo "forgot_try: 1 passed ($(grep -m1 -iE 'unused.result|ignoring return value' "$out" | sed 's/^.*: warning: //; s/^.*: error: //'))"
+  else
+    failed=$((failed + 1)); status=1; echo "forgot_try: 1 failed:"; cat "$out"
+  fi
+fi
+
 if [[ ",$TIERS," == *",fuzz,"* ]]; then
   note "tier 1b: libFuzzer over the request paths (fixed seed and run count)"
   work=$(mktemp -d)

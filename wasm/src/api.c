@@ -63,25 +63,15 @@ static int create(cx *X, const http_request *req, http_response *res) {
     const char *why;
     err_code e = http_parse_body(X, req, 0, &body, &why);
     if (e != ERR_NONE) return http_error(X, res, e, why, NULL);
-    if (!cJSON_IsObject(body))
-        return http_error(X, res, ERR_VALIDATION_ERROR, "Request body must be a JSON object", NULL);
-
-    cJSON *issues = cJSON_CreateArray();
-    if (issues == NULL) return http_oom(res);
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(body, "type");
-    const cJSON *jid = cJSON_GetObjectItemCaseSensitive(body, "id");
-    if (!cJSON_IsString(type)) http_issue(X, issues, "type", "must be string");
-    if (jid && !cJSON_IsNull(jid) && (!cJSON_IsString(jid) || !lim_valid_id(jid->valuestring)))
-        http_issue(X, issues, "id", "must be " LIM_ID_RULE);
-    if (cJSON_GetArraySize(issues) > 0)
-        return issues_error(X, res, ERR_VALIDATION_ERROR, "Invalid create request", NULL, issues);
-
-    const ab_workflow *wf = eng_find_workflow(type->valuestring);
+    const char *type, *id;
+    if (http_create_envelope(X, res, body, &type, &id) != 0) return res->status;
+    const ab_workflow *wf = eng_find_workflow(type);
     if (wf == NULL)
         return http_error(X, res, ERR_WORKFLOW_TYPE_UNKNOWN,
-                          sb_fmt(X, "Unknown workflow type \"%s\"", type->valuestring), NULL);
+                          sb_fmt(X, "Unknown workflow type \"%s\"", type), NULL);
     /* The worker entry generated the id when the body has none. */
-    const char *id = cJSON_IsString(jid) ? jid->valuestring : http_header(req, "x-ablauf-id");
+    if (id == NULL) id = http_header(req, "x-ablauf-id");
+    cJSON *issues;
     if (id == NULL || !lim_valid_id(id))
         return http_error(X, res, ERR_VALIDATION_ERROR, "Missing workflow id", NULL);
 

@@ -248,16 +248,8 @@ void edge_handle(cx *X, const http_request *req, http_response *res) {
             cors(X, req, res);
             return;
         }
-        const cJSON *jid = cJSON_GetObjectItemCaseSensitive(body, "id");
-        const char *id = cJSON_IsString(jid) ? jid->valuestring : NULL;
-        if (!cJSON_IsObject(body)) {
-            http_error(X, res, ERR_VALIDATION_ERROR, "Request body must be a JSON object", NULL);
-        } else if (jid && !cJSON_IsNull(jid) && (!id || !lim_valid_id(id))) {
-            cJSON *issues = cJSON_CreateArray(), *d = cJSON_CreateObject();
-            http_issue(X, issues, "id", "must be " LIM_ID_RULE);
-            cJSON_AddItemToObject(d, "issues", issues);
-            http_error(X, res, ERR_VALIDATION_ERROR, "Invalid create request", d);
-        } else {
+        const char *type, *id;
+        if (http_create_envelope(X, res, body, &type, &id) == 0) {
             const char *gen = id ? NULL : lim_uuid(X);
             forward(X, res, id ? id : gen, gen);
         }

@@ -96,6 +96,36 @@ void http_issue(cx *X, cJSON *issues, const char *path0, const char *message) {
     cJSON_AddItemToArray(issues, issue);
 }
 
+int http_create_envelope(cx *X, http_response *res, const cJSON *body, const char **type,
+                         const char **id) {
+    if (!cJSON_IsObject(body)) {
+        http_error(X, res, ERR_VALIDATION_ERROR, "Request body must be a JSON object", NULL);
+        return -1;
+    }
+    const cJSON *jtype = cJSON_GetObjectItemCaseSensitive(body, "type");
+    const cJSON *jid = cJSON_GetObjectItemCaseSensitive(body, "id");
+    cJSON *issues = cJSON_CreateArray();
+    if (issues == NULL) {
+        http_oom(res);
+        return -1;
+    }
+    if (!cJSON_IsString(jtype)) http_issue(X, issues, "type", "must be string");
+    if (jid && !cJSON_IsNull(jid) && (!cJSON_IsString(jid) || !lim_valid_id(jid->valuestring)))
+        http_issue(X, issues, "id", "must be " LIM_ID_RULE);
+    if (cJSON_GetArraySize(issues) > 0) {
+        cJSON *d = cJSON_CreateObject();
+        if (d == NULL || !cJSON_AddItemToObject(d, "issues", issues)) {
+            http_oom(res);
+            return -1;
+        }
+        http_error(X, res, ERR_VALIDATION_ERROR, "Invalid create request", d);
+        return -1;
+    }
+    *type = jtype->valuestring;
+    *id = cJSON_IsString(jid) ? jid->valuestring : NULL;
+    return 0;
+}
+
 int http_fail(cx *X, http_response *res) {
     const char *msg;
     switch (X->rc) {

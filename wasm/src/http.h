@@ -51,6 +51,14 @@ const char *http_query(cx *X, const http_request *req, const char *name, int *ba
 err_code http_parse_body(cx *X, const http_request *req, int allow_empty, cJSON **out,
                          const char **why);
 
+/* The envelope of a create body {"type", "id"?, "payload"?}, checked the
+ * same way at both doors (the worker entry needs the id to route, the object
+ * checks again because it answers for what it stores). Returns 0 with *type
+ * and *id (NULL when the body names none), or answers 400 in res and returns
+ * -1. */
+int http_create_envelope(cx *X, http_response *res, const cJSON *body, const char **type,
+                         const char **id);
+
 /* Responses. Each returns the HTTP status it set, so handlers can end with
  * `return http_error(...)`. body is taken as is (arena). */
 int http_json(http_response *res, int status, const char *body);
