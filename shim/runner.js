@@ -6,6 +6,9 @@ import { DurableObject } from 'cloudflare:workers';
 import { engine, EngineTrap, makeHost } from './engine.js';
 import { describe, internalError, readBody, toResponse } from './http.js';
 
+// How long one request may keep settling a pass that continues (see fetch).
+const SETTLE_MS = 20000;
+
 export class WorkflowRunner extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
@@ -81,9 +84,13 @@ export class WorkflowRunner extends DurableObject {
       const h = this.host();
       let out = engine.fetchObject(h, describe(request, this.env, tooLarge, { gen }), body);
       await this.apply(h);
-      // After a crash the pass may stop at an armed step; commit its marker,
-      // then run it, so the answer shows the instance at rest.
-      for (let i = 0; out.meta.settle && i < 8; i++) {
+      // The pass may stop with work due now: after a crash at an armed step
+      // (commit its marker, then run it), or because a long pass reached its
+      // memory budget (commit, continue in a fresh call). Settle so the answer
+      // shows the instance at rest, for at most SETTLE_MS; past that the
+      // answer says "running" and the alarm goes on.
+      const until = Date.now() + SETTLE_MS;
+      while (out.meta.settle && Date.now() < until) {
         const g = await this.beginEvent();
         const h2 = this.host();
         out = engine.settle(h2, { gen: g, status: out.meta.status }, out.body);

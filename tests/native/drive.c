@@ -253,7 +253,7 @@ dr_resp dr_fetch_req(const dr_req *r) {
     if (run_call(&c, &out) != 0) return out;
     /* After a crash the pass may stop at an armed step: the shim commits its
      * marker in a new event and settles (runner.js fetch). */
-    for (int i = 0; i < 8 && jis_true(out.meta, "settle"); i++) {
+    for (int i = 0; i < 64 && jis_true(out.meta, "settle"); i++) {
         double g = dr_begin();
         if (g < 0) return trapped_resp();
         call s = {.kind = CALL_SETTLE, .meta = dr_printf("{\"gen\":%.17g,\"status\":%d}", g, out.status),

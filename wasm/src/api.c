@@ -37,7 +37,7 @@ static int not_running(cx *X, http_response *res, const db_instance *in) {
 }
 
 static int status_response(cx *X, http_response *res, int code, const eng_state *st) {
-    cJSON *s = eng_status_json(X, st);
+    cJSON *s = eng_status_json(X, st->inst, st->steps, st->nsteps);
     if (s == NULL) return http_oom(res);
     return http_json_value(X, res, code, s);
 }
@@ -138,7 +138,7 @@ static int event(cx *X, const http_request *req, const route_match *m, http_resp
         return http_fail(X, res);
     }
     cJSON *o = cJSON_CreateObject();
-    cJSON *s = eng_status_json(X, &st);
+    cJSON *s = eng_status_json(X, st.inst, st.steps, st.nsteps);
     if (o == NULL || s == NULL || !cJSON_AddStringToObject(o, "delivery", delivered ? "resumed" : "buffered") ||
         !cJSON_AddItemToObject(o, "status", s))
         return http_oom(res);
@@ -175,18 +175,68 @@ static int lifecycle(cx *X, const route_match *m, http_response *res) {
     return status_response(X, res, 200, &st);
 }
 
-/* ?after= as a non-negative integer; -1 if malformed. */
-static int64_t after_param(cx *X, const http_request *req) {
-    int bad = 0;
-    const char *a = http_query(X, req, "after", &bad);
-    if (bad) return -1;
-    if (a == NULL || *a == '\0') return 0;
+/* Digits only, as a non-negative integer up to max; -1 if malformed. */
+static int64_t parse_count(const char *a, const char *end, int64_t max) {
+    if (a == end) return -1;
     int64_t v = 0;
-    for (const char *p = a; *p; p++) {
-        if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10) return -1;
+    for (const char *p = a; p < end; p++) {
+        if (*p < '0' || *p > '9' || v > (max - (*p - '0')) / 10) return -1;
         v = v * 10 + (*p - '0');
     }
     return v;
+}
+
+/* ?name= as a non-negative integer (absent: 0); -1 if malformed. */
+static int64_t count_param(cx *X, const http_request *req, const char *name, int64_t max) {
+    int bad = 0;
+    const char *a = http_query(X, req, name, &bad);
+    if (bad) return -1;
+    if (a == NULL || *a == '\0') return 0;
+    return parse_count(a, a + strlen(a), max);
+}
+
+static int64_t after_param(cx *X, const http_request *req) {
+    return count_param(X, req, "after", INT64_MAX);
+}
+
+/* An array of pointers to the n rows (what the JSON shapes take). */
+static db_step **pointers(cx *X, db_step *rows, int n) {
+    db_step **p = cx_alloc(X, sizeof *p * (size_t)(n + 1));
+    for (int i = 0; p && i < n; i++) p[i] = &rows[i];
+    return p;
+}
+
+/* GET Status and timeline read one page of steps from storage, never the
+ * whole history: ?stepsCursor=<ord> (Status) and ?cursor=<startedAt>~<ord>
+ * (timeline), from the stepsNext / next of the previous page. */
+static int read_page(cx *X, const http_request *req, const route_match *m, http_response *res) {
+    db_instance *in;
+    db_step *rows;
+    int n, rc;
+    if (db_instance_load(X, &in) != CX_OK) return http_fail(X, res);
+    if (in == NULL || strcmp(in->id, m->instance) != 0) return not_found(X, res, m->instance);
+    if (m->id == R_STATUS) {
+        int64_t after = count_param(X, req, "stepsCursor", INT32_MAX);
+        if (after < 0)
+            return http_error(X, res, ERR_VALIDATION_ERROR, "stepsCursor must be a stepsNext value", NULL);
+        rc = db_steps_page(X, (int)after, ENG_STEPS_PAGE + 1, &rows, &n);
+    } else {
+        int bad = 0;
+        const char *cur = http_query(X, req, "cursor", &bad);
+        const char *tilde = cur ? strchr(cur, '~') : NULL;
+        int64_t at = tilde ? parse_count(cur, tilde, INT64_MAX) : -1;
+        int64_t ord = tilde ? parse_count(tilde + 1, tilde + strlen(tilde), INT32_MAX) : -1;
+        if (bad || (cur && (at < 0 || ord < 0)))
+            return http_error(X, res, ERR_VALIDATION_ERROR, "cursor must be a next value of the timeline", NULL);
+        rc = db_timeline_page(X, cur ? (double)at : DB_NULL_TIME, cur ? (int)ord : 0,
+                              ENG_STEPS_PAGE + 1, &rows, &n);
+    }
+    if (rc != CX_OK) return http_fail(X, res);
+    db_step **p = pointers(X, rows, n);
+    if (p == NULL) return http_oom(res);
+    cJSON *o = m->id == R_STATUS ? eng_status_json(X, in, p, n) : eng_timeline_json(X, in, p, n);
+    if (o == NULL) return http_oom(res);
+    return http_json_value(X, res, 200, o);
 }
 
 static int updates(cx *X, const http_request *req, const route_match *m, http_response *res) {
@@ -300,8 +350,8 @@ static int index_list(cx *X, const http_request *req, http_response *res) {
 /* A careful pass (after a crash) ends with a step armed and the instance
  * "running". Responses show the instance at rest, so ask the host to commit
  * the marker and settle: run the armed step now (api_settle). */
-static void settle_if_armed(const eng_state *st, http_response *res) {
-    if (st->inst == NULL || st->inst->status != INST_RUNNING) return;
+static void settle_if_armed(const db_instance *in, http_response *res) {
+    if (in == NULL || in->status != INST_RUNNING) return;
     if (res->status < 200 || res->status >= 300) return;
     if (res->meta == NULL && (res->meta = cJSON_CreateObject()) == NULL) return;
     cJSON_AddTrueToObject(res->meta, "settle");
@@ -316,13 +366,7 @@ static int dispatch(cx *X, const http_request *req, http_response *res) {
     switch (m.id) {
     case R_CREATE: return create(X, req, res);
     case R_STATUS:
-    case R_TIMELINE: {
-        eng_state st;
-        if (load(X, &m, &st, res) != 0) return res->status;
-        cJSON *o = m.id == R_STATUS ? eng_status_json(X, &st) : eng_timeline_json(X, &st);
-        if (o == NULL) return http_oom(res);
-        return http_json_value(X, res, 200, o);
-    }
+    case R_TIMELINE: return read_page(X, req, &m, res);
     case R_EVENT: return event(X, req, &m, res);
     case R_PAUSE:
     case R_RESUME:
@@ -353,14 +397,15 @@ static void retry_soon(void) { host_set_alarm(host_now() + RETRY_AFTER_FAILURE_M
 void api_handle(cx *X, const http_request *req, int64_t gen, http_response *res) {
     dispatch(X, req, res);
     if (res->status >= 500) retry_soon();
-    /* Whatever the answer, this event finished normally: clear its mark. The
-     * answer is built; what follows needs a clean record (and may fail). */
-    if (gen != 0) {
-        eng_state st;
+    /* Whatever the answer, this event finished normally: clear its mark, and
+     * ask the host to settle an instance left with work due now. The answer
+     * is built; what follows needs a clean record (and may fail). */
+    if (gen != 0 || strcmp(req->method, "GET") != 0) {
+        db_instance *in;
         cx_clear(X);
-        if (eng_load(X, &st) == CX_OK) {
-            eng_finish(X, &st, gen);
-            settle_if_armed(&st, res);
+        if (db_instance_load(X, &in) == CX_OK) {
+            eng_finish(X, in, gen);
+            settle_if_armed(in, res); /* never for a GET: reading runs nothing */
         }
     }
 }
@@ -372,11 +417,11 @@ void api_settle(cx *X, int64_t gen, int status, const char *prev, size_t len, ht
         http_fail(X, res);
         return;
     }
-    eng_finish(X, &st, gen);
+    eng_finish(X, st.inst, gen);
     /* Re-render the first answer with the instance as it is now: either the
      * Status itself or {"delivery", "status": Status}. */
     cJSON *body = cJSON_ParseWithLength(prev, len);
-    cJSON *fresh = eng_status_json(X, &st);
+    cJSON *fresh = eng_status_json(X, st.inst, st.steps, st.nsteps);
     if (body == NULL || fresh == NULL) {
         http_oom(res);
         return;
@@ -387,7 +432,7 @@ void api_settle(cx *X, int64_t gen, int status, const char *prev, size_t len, ht
     } else {
         http_json_value(X, res, status, fresh);
     }
-    settle_if_armed(&st, res);
+    settle_if_armed(st.inst, res);
 }
 
 void api_alarm(cx *X, int64_t gen) {
@@ -400,7 +445,7 @@ void api_alarm(cx *X, int64_t gen) {
     if (eng_run(X, &st) != CX_OK) retry_soon();
     else if (st.inst->status == INST_PAUSED) host_set_alarm(-1);
     cx_clear(X);
-    eng_finish(X, &st, gen);
+    eng_finish(X, st.inst, gen);
 }
 
 void api_recover(cx *X) {

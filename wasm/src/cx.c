@@ -25,14 +25,21 @@ cx *cx_open(void) {
     return X;
 }
 
-void cx_close(cx *X) {
-    if (X == NULL) return;
-    cx_chunk *c = X->head;
+static void arena_free(cx_arena *a) {
+    cx_chunk *c = a->head;
     while (c != NULL) {
         cx_chunk *next = c->next;
         free(c);
         c = next;
     }
+    a->head = NULL;
+    a->total = 0;
+}
+
+void cx_close(cx *X) {
+    if (X == NULL) return;
+    arena_free(&X->main);
+    arena_free(&X->scratch);
     free(X);
 }
 
@@ -45,8 +52,7 @@ static cx_chunk *chunk_new(size_t size) {
     return c;
 }
 
-void *cx_alloc(cx *X, size_t n) {
-    assert(X != NULL);
+static void *arena_alloc(cx *X, cx_arena *a, size_t n) {
     if (X->fail_at >= 0 && X->nalloc++ == X->fail_at) {
         if (!X->fail_once) X->fail_at++; /* and the next one, and so on */
         cx_nomem(X);
@@ -54,11 +60,11 @@ void *cx_alloc(cx *X, size_t n) {
     }
     n = (n + (ALIGN - 1)) & ~(size_t)(ALIGN - 1);
     if (n == 0) n = ALIGN;
-    if (n > CX_LIMIT || X->total + n > CX_LIMIT) {
+    if (n > CX_LIMIT || cx_used(X) + n > CX_LIMIT) {
         cx_nomem(X);
         return NULL;
     }
-    cx_chunk *h = X->head;
+    cx_chunk *h = a->head;
     if (h == NULL || h->size - h->used < n) {
         size_t size = n > CHUNK_SIZE / 4 ? n : CHUNK_SIZE;
         cx_chunk *c = chunk_new(size);
@@ -73,16 +79,58 @@ void *cx_alloc(cx *X, size_t n) {
             h->next = c;
         } else {
             c->next = h;
-            X->head = c;
+            a->head = c;
         }
         c->used = n;
-        X->total += n;
+        a->total += n;
         return (char *)(c + 1);
     }
     void *p = (char *)(h + 1) + h->used;
     h->used += n;
-    X->total += n;
+    a->total += n;
     return p;
+}
+
+void *cx_alloc(cx *X, size_t n) {
+    assert(X != NULL);
+    return arena_alloc(X, X->in_scratch ? &X->scratch : &X->main, n);
+}
+
+void *cx_alloc_main(cx *X, size_t n) { return arena_alloc(X, &X->main, n); }
+
+size_t cx_used(const cx *X) { return X->main.total + X->scratch.total; }
+
+void cx_scratch_begin(cx *X) { X->in_scratch++; }
+
+void cx_scratch_end(cx *X) {
+    assert(X->in_scratch > 0);
+    if (--X->in_scratch > 0) return;
+    /* Keep one standard chunk: the next scratch region reuses it. */
+    cx_chunk *keep = NULL, *c = X->scratch.head;
+    while (c != NULL) {
+        cx_chunk *next = c->next;
+        if (keep == NULL && c->size == CHUNK_SIZE) {
+            keep = c;
+            keep->next = NULL;
+            keep->used = 0;
+        } else {
+            free(c);
+        }
+        c = next;
+    }
+    X->scratch.head = keep;
+    X->scratch.total = 0;
+}
+
+void *cx_keep(cx *X, const void *src, size_t n) {
+    void *p = arena_alloc(X, &X->main, n);
+    if (p != NULL && n) memcpy(p, src, n);
+    return p;
+}
+
+char *cx_keep_str(cx *X, const char *s) {
+    if (s == NULL) return NULL;
+    return cx_keep(X, s, strlen(s) + 1);
 }
 
 void *cx_realloc(cx *X, void *p, size_t old_n, size_t new_n) {

@@ -52,10 +52,17 @@ typedef struct cx_output {
 typedef struct cx_chunk cx_chunk;
 typedef struct smap smap;
 
+/* One bump region: its current chunk (older ones follow) and its bytes. */
+typedef struct cx_arena {
+    cx_chunk *head;
+    size_t total;
+} cx_arena;
+
 typedef struct cx {
-    /* memory */
-    cx_chunk *head;     /* current chunk; older ones follow */
-    size_t total;       /* bytes handed out */
+    /* memory: the call's arena, and a scratch arena for what dies sooner
+     * (statement parameters, result rows while they are copied out) */
+    cx_arena main, scratch;
+    int in_scratch;     /* depth of cx_scratch_begin; > 0: cx_alloc uses scratch */
     /* allocation failure injection (native tests): allocation number
      * fail_at (counted from cx_open) fails; with fail_once only that one,
      * otherwise every later one too. fail_at < 0: off. */
@@ -84,6 +91,22 @@ void cx_leave(void);
  * record says CX_NOMEM). */
 void *cx_alloc(cx *X, size_t n);
 void *cx_realloc(cx *X, void *p, size_t old_n, size_t new_n);
+
+/* Bytes in use in both arenas (what the call's budget counts). */
+size_t cx_used(const cx *X);
+
+/* Scratch: between cx_scratch_begin and the matching cx_scratch_end,
+ * cx_alloc (and so cJSON) allocates from the scratch arena; the outermost
+ * cx_scratch_end frees it all. What must survive is copied with cx_keep
+ * (always the call's arena). This is how a pass that reads or writes
+ * thousands of rows stays within a budget that does not grow with them. */
+void cx_scratch_begin(cx *X);
+void cx_scratch_end(cx *X);
+/* n bytes of src copied into the call's arena (not scratch); NULL on
+ * failure. cx_keep_str copies a string (NULL stays NULL). */
+void *cx_keep(cx *X, const void *src, size_t n);
+void *cx_alloc_main(cx *X, size_t n);
+char *cx_keep_str(cx *X, const char *s);
 
 /* Record a failure (the first one of the call is kept) and return rc, so
  * callers can `return cx_fail(X, CX_STORAGE, msg);`. */

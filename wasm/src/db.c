@@ -24,7 +24,7 @@ int db_exec(cx *X, const char *sql, const cJSON *params, cJSON **rows) {
     }
     host_take(buf);
     buf[len] = '\0';
-    if (n < 0) return cx_fail(X, CX_STORAGE, buf);
+    if (n < 0) return cx_fail(X, CX_STORAGE, cx_keep_str(X, buf)); /* buf may be scratch */
     if (rows != NULL) {
         *rows = cJSON_ParseWithLength(buf, (size_t)len);
         if (*rows == NULL) {
@@ -72,10 +72,12 @@ static int exec_p(cx *X, const char *sql, cJSON *p, cJSON **rows) {
  * the order of the SELECT. */
 
 typedef struct col {
+    cx *X;
     const cJSON *at;
+    int nomem;
 } col;
 
-static col cols(const cJSON *row) { return (col){row ? row->child : NULL}; }
+static col cols(cx *X, const cJSON *row) { return (col){X, row ? row->child : NULL, 0}; }
 
 static const cJSON *col_next(col *k) {
     const cJSON *v = k->at;
@@ -83,7 +85,18 @@ static const cJSON *col_next(col *k) {
     return v;
 }
 
+/* The rows live in scratch (see SCRATCH below); strings handed out are
+ * copied into the call's arena. A failed copy sets k->nomem. */
 static char *col_str(col *k) {
+    const cJSON *v = col_next(k);
+    if (!cJSON_IsString(v)) return NULL;
+    char *s = cx_keep_str(k->X, v->valuestring);
+    if (s == NULL) k->nomem = 1;
+    return s;
+}
+
+/* A column compared, not kept (statuses, kinds). */
+static const char *col_peek(col *k) {
     const cJSON *v = col_next(k);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
@@ -100,8 +113,19 @@ static int64_t col_int(col *k) {
 
 /* A stored status names an enum value; anything else is corruption. */
 #define COL_ENUM(X, k, parse, out)                                                    \
-    ((parse)(col_str(k), (out)) == 0 ? CX_OK                                          \
-                                     : cx_fail((X), CX_STORAGE, "unknown state in a stored row"))
+    ((parse)(col_peek(k), (out)) == 0 ? CX_OK                                         \
+                                      : cx_fail((X), CX_STORAGE, "unknown state in a stored row"))
+
+/* Every public function runs its statements in scratch: parameters, the
+ * host's answer and the parsed rows die when it returns; what it hands out
+ * was copied into the call's arena. */
+#define SCRATCH(X, call)                  \
+    do {                                  \
+        cx_scratch_begin(X);              \
+        int scratch_rc_ = (call);         \
+        cx_scratch_end(X);                \
+        return scratch_rc_;               \
+    } while (0)
 
 /* Runs sql expecting it may fail (a probe): the failure is not recorded. */
 static int probe(cx *X, const char *sql, cJSON **rows) {
@@ -171,12 +195,12 @@ static const migration_step migration_2[] = {
 
 static const migration_step *const migrations[] = {NULL, migration_1, migration_2};
 
-int db_migrate(cx *X) {
+static int migrate_(cx *X) {
     cJSON *rows;
     int version = 0;
     int rc = probe(X, "SELECT value FROM ab_meta WHERE key = 'schema_version'", &rows);
     if (rc == CX_OK) {
-        col k = cols(cJSON_GetArrayItem(rows, 0));
+        col k = cols(X, cJSON_GetArrayItem(rows, 0));
         version = (int)col_int(&k);
         if (version < 0) version = 0;
     } else if (rc != CX_STORAGE) {
@@ -200,9 +224,11 @@ int db_migrate(cx *X) {
     return CX_OK;
 }
 
+int db_migrate(cx *X) { SCRATCH(X, migrate_(X)); }
+
 /* --- instance ------------------------------------------------------------------ */
 
-int db_instance_load(cx *X, db_instance **out) {
+static int instance_load_(cx *X, db_instance **out) {
     cJSON *rows;
     *out = NULL;
     int rc = db_exec(X, "SELECT id, type, status, payload, result, error, error_code, created_at,"
@@ -211,9 +237,9 @@ int db_instance_load(cx *X, db_instance **out) {
     if (rc != CX_OK) return rc;
     cJSON *r = cJSON_GetArrayItem(rows, 0);
     if (r == NULL) return CX_OK;
-    db_instance *in = cx_alloc(X, sizeof *in);
+    db_instance *in = cx_alloc_main(X, sizeof *in);
     if (in == NULL) return CX_NOMEM;
-    col k = cols(r);
+    col k = cols(X, r);
     in->id = col_str(&k);
     in->type = col_str(&k);
     if ((rc = COL_ENUM(X, &k, state_inst_parse, &in->status)) != CX_OK) return rc;
@@ -228,18 +254,23 @@ int db_instance_load(cx *X, db_instance **out) {
     in->died = (int)col_int(&k);
     in->careful = (int)col_int(&k);
     in->deaths = (int)col_int(&k);
+    if (k.nomem) return CX_NOMEM;
     *out = in;
     return CX_OK;
 }
 
-int db_instance_insert(cx *X, const db_instance *in) {
+int db_instance_load(cx *X, db_instance **out) { SCRATCH(X, instance_load_(X, out)); }
+
+static int instance_insert_(cx *X, const db_instance *in) {
     return exec_p(X, "INSERT INTO ab_instance (id, type, status, payload, created_at, updated_at)"
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                   params("ssssdd", in->id, in->type, state_inst_name(in->status), in->payload,
                          in->created_at, in->updated_at), NULL);
 }
 
-int db_instance_save(cx *X, const db_instance *in) {
+int db_instance_insert(cx *X, const db_instance *in) { SCRATCH(X, instance_insert_(X, in)); }
+
+static int instance_save_(cx *X, const db_instance *in) {
     return exec_p(X, "UPDATE ab_instance SET status = ?1, result = ?2, error = ?3,"
                      " error_code = ?4, updated_at = ?6, result_bytes = ?7, event_open = ?8,"
                      " died = ?9, careful = ?10, deaths = ?11 WHERE id = ?5",
@@ -249,43 +280,132 @@ int db_instance_save(cx *X, const db_instance *in) {
                          (int64_t)in->deaths), NULL);
 }
 
+int db_instance_save(cx *X, const db_instance *in) { SCRATCH(X, instance_save_(X, in)); }
+
 /* --- steps ----------------------------------------------------------------------- */
 
-int db_steps_load(cx *X, db_step **steps, int *count) {
-    cJSON *rows;
+#define STEP_COLUMNS                                                                    \
+    "name, ord, type, status, attempts, result, error, started_at, completed_at, duration," \
+    " wake_at, history, result_bytes"
+
+/* Typed steps from the rows of a SELECT STEP_COLUMNS, written to dst (room
+ * for every row). */
+static int steps_into(cx *X, const cJSON *rows, db_step *dst) {
+    int rc, i = 0;
+    for (const cJSON *r = rows->child; r; r = r->next, i++) {
+        db_step *s = &dst[i];
+        col k = cols(X, r);
+        s->name = col_str(&k);
+        s->ord = (int)col_int(&k);
+        if ((rc = COL_ENUM(X, &k, state_kind_parse, &s->kind)) != CX_OK) return rc;
+        if ((rc = COL_ENUM(X, &k, state_step_parse, &s->status)) != CX_OK) return rc;
+        s->attempts = (int)col_int(&k);
+        s->result = col_str(&k);
+        s->error = col_str(&k);
+        s->started_at = col_num(&k);
+        s->completed_at = col_num(&k);
+        s->duration = col_num(&k);
+        s->wake_at = col_num(&k);
+        s->history = col_str(&k);
+        s->result_bytes = col_int(&k);
+        if (k.nomem) return CX_NOMEM;
+    }
+    return CX_OK;
+}
+
+static int steps_from_rows(cx *X, const cJSON *rows, db_step **steps, int *count) {
+    int n = cJSON_GetArraySize(rows);
     *steps = NULL;
     *count = 0;
-    int rc = db_exec(X, "SELECT name, ord, type, status, attempts, result, error, started_at,"
-                        " completed_at, duration, wake_at, history, result_bytes"
-                        " FROM ab_steps ORDER BY ord", NULL, &rows);
-    if (rc != CX_OK) return rc;
-    int n = cJSON_GetArraySize(rows);
     if (n == 0) return CX_OK;
-    db_step *s = cx_alloc(X, sizeof *s * (size_t)n);
+    db_step *s = cx_alloc_main(X, sizeof *s * (size_t)n);
     if (s == NULL) return CX_NOMEM;
-    int i = 0;
-    for (cJSON *r = rows->child; r; r = r->next, i++) {
-        col k = cols(r);
-        s[i].name = col_str(&k);
-        s[i].ord = (int)col_int(&k);
-        if ((rc = COL_ENUM(X, &k, state_kind_parse, &s[i].kind)) != CX_OK) return rc;
-        if ((rc = COL_ENUM(X, &k, state_step_parse, &s[i].status)) != CX_OK) return rc;
-        s[i].attempts = (int)col_int(&k);
-        s[i].result = col_str(&k);
-        s[i].error = col_str(&k);
-        s[i].started_at = col_num(&k);
-        s[i].completed_at = col_num(&k);
-        s[i].duration = col_num(&k);
-        s[i].wake_at = col_num(&k);
-        s[i].history = col_str(&k);
-        s[i].result_bytes = col_int(&k);
-    }
+    int rc = steps_into(X, rows, s);
+    if (rc != CX_OK) return rc;
     *steps = s;
     *count = n;
     return CX_OK;
 }
 
-int db_step_save(cx *X, const db_step *s) {
+/* The whole history, read in pages of LOAD_PAGE rows, each parsed in a
+ * scratch region of its own: the transient cost of a load is one page's rows,
+ * whatever the history's length, and a replay still costs two statements
+ * (the count, then one per LOAD_PAGE steps), never one per step. */
+#define LOAD_PAGE 2000
+
+static int count_(cx *X, int *n) {
+    cJSON *rows;
+    int rc = db_exec(X, "SELECT count(*) FROM ab_steps", NULL, &rows);
+    if (rc != CX_OK) return rc;
+    col k = cols(X, cJSON_GetArrayItem(rows, 0));
+    *n = (int)col_int(&k);
+    return CX_OK;
+}
+
+static int page_into_(cx *X, int after, db_step *dst, int room, int *got) {
+    cJSON *rows;
+    int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps WHERE ord > ?1 ORDER BY ord LIMIT ?2",
+                    params("ii", (int64_t)after, (int64_t)(room < LOAD_PAGE ? room : LOAD_PAGE)), &rows);
+    if (rc != CX_OK) return rc;
+    *got = cJSON_GetArraySize(rows);
+    return steps_into(X, rows, dst);
+}
+
+int db_steps_load(cx *X, db_step **steps, int *count) {
+    int n = 0, rc;
+    *steps = NULL;
+    *count = 0;
+    cx_scratch_begin(X);
+    rc = count_(X, &n);
+    cx_scratch_end(X);
+    if (rc != CX_OK || n == 0) return rc;
+    db_step *all = cx_alloc_main(X, sizeof *all * (size_t)n);
+    if (all == NULL) return CX_NOMEM;
+    int have = 0, got = 0, after = 0;
+    do {
+        cx_scratch_begin(X);
+        rc = page_into_(X, after, all + have, n - have, &got);
+        cx_scratch_end(X);
+        if (rc != CX_OK) return rc;
+        have += got;
+        if (got) after = all[have - 1].ord;
+    } while (got > 0 && have < n);
+    *steps = all;
+    *count = have;
+    return CX_OK;
+}
+
+static int steps_page_(cx *X, int after_ord, int limit, db_step **steps, int *count) {
+    cJSON *rows;
+    int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps WHERE ord > ?1 ORDER BY ord LIMIT ?2",
+                    params("ii", (int64_t)after_ord, (int64_t)limit), &rows);
+    if (rc != CX_OK) return rc;
+    return steps_from_rows(X, rows, steps, count);
+}
+
+int db_steps_page(cx *X, int after_ord, int limit, db_step **steps, int *count) {
+    SCRATCH(X, steps_page_(X, after_ord, limit, steps, count));
+}
+
+static int timeline_page_(cx *X, double after_at, int after_ord, int limit, db_step **steps,
+                          int *count) {
+    cJSON *rows;
+    int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps WHERE type = 'do'"
+                       " AND started_at IS NOT NULL"
+                       " AND (?1 IS NULL OR started_at > ?1 OR (started_at = ?1 AND ord > ?2))"
+                       " ORDER BY started_at, ord LIMIT ?3",
+                    params("dii", after_at, (int64_t)after_ord, (int64_t)limit), &rows);
+    if (rc != CX_OK) return rc;
+    return steps_from_rows(X, rows, steps, count);
+}
+
+int db_timeline_page(cx *X, double after_at, int after_ord, int limit, db_step **steps,
+                     int *count) {
+    SCRATCH(X, timeline_page_(X, after_at, after_ord, limit, steps, count));
+}
+
+
+static int step_save_(cx *X, const db_step *s) {
     return exec_p(X, "INSERT INTO ab_steps (name, ord, type, status, attempts, result, error,"
                      " started_at, completed_at, duration, wake_at, history, result_bytes)"
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
@@ -301,35 +421,44 @@ int db_step_save(cx *X, const db_step *s) {
                          s->result_bytes), NULL);
 }
 
-int db_steps_advance(cx *X, double now) {
+int db_step_save(cx *X, const db_step *s) { SCRATCH(X, step_save_(X, s)); }
+
+static int steps_advance_(cx *X, double now) {
     return exec_p(X, "UPDATE ab_steps SET wake_at = ?1 WHERE wake_at IS NOT NULL AND wake_at > ?1"
                      " AND status IN ('sleeping', 'waiting', 'running')", params("d", now), NULL);
 }
 
+int db_steps_advance(cx *X, double now) { SCRATCH(X, steps_advance_(X, now)); }
+
 /* --- events ----------------------------------------------------------------------- */
 
-int db_event_take(cx *X, const char *name, char **payload) {
+static int event_take_(cx *X, const char *name, char **payload) {
     cJSON *rows;
     *payload = NULL;
     int rc = exec_p(X, "DELETE FROM ab_events WHERE name = ?1 RETURNING payload",
                     params("s", name), &rows);
     if (rc != CX_OK) return rc;
-    col k = cols(cJSON_GetArrayItem(rows, 0));
+    col k = cols(X, cJSON_GetArrayItem(rows, 0));
     *payload = col_str(&k);
+    if (k.nomem) return CX_NOMEM;
     return CX_OK;
 }
 
-int db_event_put(cx *X, const char *name, const char *payload, double now) {
+int db_event_take(cx *X, const char *name, char **payload) { SCRATCH(X, event_take_(X, name, payload)); }
+
+static int event_put_(cx *X, const char *name, const char *payload, double now) {
     return exec_p(X, "INSERT INTO ab_events (name, payload, received_at) VALUES (?1, ?2, ?3)"
                      " ON CONFLICT (name) DO UPDATE SET payload = excluded.payload,"
                      " received_at = excluded.received_at", params("ssd", name, payload, now), NULL);
 }
 
-int db_events_clear(cx *X) { return db_exec(X, "DELETE FROM ab_events", NULL, NULL); }
+int db_event_put(cx *X, const char *name, const char *payload, double now) { SCRATCH(X, event_put_(X, name, payload, now)); }
+
+int db_events_clear(cx *X) { SCRATCH(X, db_exec(X, "DELETE FROM ab_events", NULL, NULL)); }
 
 /* --- updates ----------------------------------------------------------------------- */
 
-int db_fired_load(cx *X, char ***keys, int *n) {
+static int fired_load_(cx *X, char ***keys, int *n) {
     cJSON *rows;
     *keys = NULL;
     *n = 0;
@@ -337,12 +466,13 @@ int db_fired_load(cx *X, char ***keys, int *n) {
                         " SELECT site FROM ab_updates WHERE site IS NOT NULL", NULL, &rows);
     if (rc != CX_OK) return rc;
     int count = cJSON_GetArraySize(rows);
-    char **a = cx_alloc(X, sizeof *a * (size_t)(count + 1));
+    char **a = cx_alloc_main(X, sizeof *a * (size_t)(count + 1));
     if (a == NULL) return CX_NOMEM;
     int i = 0;
     for (cJSON *r = rows->child; r; r = r->next) {
-        col k = cols(r);
+        col k = cols(X, r);
         char *key = col_str(&k);
+        if (k.nomem) return CX_NOMEM;
         if (key) a[i++] = key;
     }
     *keys = a;
@@ -350,23 +480,30 @@ int db_fired_load(cx *X, char ***keys, int *n) {
     return CX_OK;
 }
 
-int db_fired_add(cx *X, const char *key) {
+int db_fired_load(cx *X, char ***keys, int *n) { SCRATCH(X, fired_load_(X, keys, n)); }
+
+static int fired_add_(cx *X, const char *key) {
     return exec_p(X, "INSERT OR IGNORE INTO ab_fired (key) VALUES (?1)", params("s", key), NULL);
 }
 
-int db_update_add(cx *X, const char *name, const char *data, double now, const char *site,
+int db_fired_add(cx *X, const char *key) { SCRATCH(X, fired_add_(X, key)); }
+
+static int update_add_(cx *X, const char *name, const char *data, double now, const char *site,
                   int64_t *seq) {
     cJSON *rows;
     int rc = exec_p(X, "INSERT INTO ab_updates (seq, name, data, created_at, site)"
                        " VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ab_updates), ?1, ?2, ?3, ?4)"
                        " RETURNING seq", params("ssds", name, data, now, site), &rows);
     if (rc != CX_OK) return rc;
-    col k = cols(cJSON_GetArrayItem(rows, 0));
+    col k = cols(X, cJSON_GetArrayItem(rows, 0));
     *seq = col_int(&k);
     return CX_OK;
 }
 
-int db_updates_after(cx *X, int64_t after, db_update **out, int *n) {
+int db_update_add(cx *X, const char *name, const char *data, double now, const char *site,
+                  int64_t *seq) { SCRATCH(X, update_add_(X, name, data, now, site, seq)); }
+
+static int updates_after_(cx *X, int64_t after, db_update **out, int *n) {
     cJSON *rows;
     *out = NULL;
     *n = 0;
@@ -374,24 +511,27 @@ int db_updates_after(cx *X, int64_t after, db_update **out, int *n) {
                        " ORDER BY seq", params("i", after), &rows);
     if (rc != CX_OK) return rc;
     int count = cJSON_GetArraySize(rows);
-    db_update *u = cx_alloc(X, sizeof *u * (size_t)(count + 1));
+    db_update *u = cx_alloc_main(X, sizeof *u * (size_t)(count + 1));
     if (u == NULL) return CX_NOMEM;
     int i = 0;
     for (cJSON *r = rows->child; r; r = r->next, i++) {
-        col k = cols(r);
+        col k = cols(X, r);
         u[i].seq = col_int(&k);
         u[i].name = col_str(&k);
         u[i].data = col_str(&k);
         u[i].created_at = col_num(&k);
+        if (k.nomem) return CX_NOMEM;
     }
     *out = u;
     *n = count;
     return CX_OK;
 }
 
+int db_updates_after(cx *X, int64_t after, db_update **out, int *n) { SCRATCH(X, updates_after_(X, after, out, n)); }
+
 /* --- index ---------------------------------------------------------------------------- */
 
-int db_index_put(cx *X, const db_entry *e) {
+static int index_put_(cx *X, const db_entry *e) {
     /* Deliveries may arrive out of order; an older entry never wins. */
     return exec_p(X, "INSERT INTO ab_index (id, type, status, created_at, updated_at)"
                      " VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -402,7 +542,9 @@ int db_index_put(cx *X, const db_entry *e) {
                          e->updated_at), NULL);
 }
 
-int db_index_list(cx *X, const char *type, const char *status, double cursor_at,
+int db_index_put(cx *X, const db_entry *e) { SCRATCH(X, index_put_(X, e)); }
+
+static int index_list_(cx *X, const char *type, const char *status, double cursor_at,
                   const char *cursor_id, int limit, db_entry **out, int *n) {
     cJSON *rows;
     *out = NULL;
@@ -415,18 +557,22 @@ int db_index_list(cx *X, const char *type, const char *status, double cursor_at,
                            (int64_t)limit), &rows);
     if (rc != CX_OK) return rc;
     int count = cJSON_GetArraySize(rows);
-    db_entry *e = cx_alloc(X, sizeof *e * (size_t)(count + 1));
+    db_entry *e = cx_alloc_main(X, sizeof *e * (size_t)(count + 1));
     if (e == NULL) return CX_NOMEM;
     int i = 0;
     for (cJSON *r = rows->child; r; r = r->next, i++) {
-        col k = cols(r);
+        col k = cols(X, r);
         e[i].id = col_str(&k);
         e[i].type = col_str(&k);
         if ((rc = COL_ENUM(X, &k, state_inst_parse, &e[i].status)) != CX_OK) return rc;
         e[i].created_at = col_num(&k);
         e[i].updated_at = col_num(&k);
+        if (k.nomem) return CX_NOMEM;
     }
     *out = e;
     *n = count;
     return CX_OK;
 }
+
+int db_index_list(cx *X, const char *type, const char *status, double cursor_at,
+                  const char *cursor_id, int limit, db_entry **out, int *n) { SCRATCH(X, index_list_(X, type, status, cursor_at, cursor_id, limit, out, n)); }

@@ -89,6 +89,12 @@ int db_instance_save(cx *X, const db_instance *in);
 /* All steps in first-seen order, in one statement. */
 int db_steps_load(cx *X, db_step **steps, int *count);
 int db_step_save(cx *X, const db_step *s);
+/* At most limit steps with ord > after_ord, in order (a page of Status). */
+int db_steps_page(cx *X, int after_ord, int limit, db_step **steps, int *count);
+/* At most limit do steps that started, after (started_at, ord) in that order
+ * (a page of the timeline; after_at DB_NULL_TIME = from the start). */
+int db_timeline_page(cx *X, double after_at, int after_ord, int limit, db_step **steps,
+                     int *count);
 /* Makes every pending timer due at `now` (test hook). */
 int db_steps_advance(cx *X, double now);
 

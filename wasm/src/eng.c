@@ -250,6 +250,9 @@ int eng_run(cx *X, eng_state *st) {
 
 void eng_arm_alarm(const eng_state *st) {
     double at = -1;
+    /* "running" at rest means work is due now: a pass that stopped for its
+     * memory budget, or a careful pass that armed a step. */
+    if (st->inst && st->inst->status == INST_RUNNING) at = host_now();
     if (st->inst && state_inst_runnable(st->inst->status)) {
         for (int i = 0; i < st->nsteps; i++) {
             const db_step *s = st->steps[i];
@@ -311,8 +314,8 @@ int eng_begin(cx *X, int64_t *gen) {
     return CX_OK;
 }
 
-int eng_finish(cx *X, eng_state *st, int64_t gen) {
-    if (gen == 0 || st->inst == NULL || st->inst->event_open != gen) return CX_OK;
-    st->inst->event_open = 0;
-    return db_instance_save(X, st->inst);
+int eng_finish(cx *X, db_instance *in, int64_t gen) {
+    if (gen == 0 || in == NULL || in->event_open != gen) return CX_OK;
+    in->event_open = 0;
+    return db_instance_save(X, in);
 }

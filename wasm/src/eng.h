@@ -24,6 +24,16 @@
 #include "cx.h"
 #include "db.h"
 
+/* A pass whose step bodies have used ENG_PASS_BUDGET bytes since its first
+ * body (or whose call has used ENG_PASS_CEILING in all) runs no new body: it
+ * ends with the instance "running" and continues in a new call (the host
+ * settles within the request, the alarm otherwise). Every pass runs at least
+ * one body, so it always makes progress. What a pass executes is bounded;
+ * what it replays costs about 330 bytes per completed step, so a
+ * 100,000-step history replays in about 33 MiB of the 48 MiB of a call. */
+#define ENG_PASS_BUDGET ((size_t)16 * 1024 * 1024)
+#define ENG_PASS_CEILING ((size_t)40 * 1024 * 1024)
+
 /* The end frame of a live-update stream: the instance ended. */
 #define ENG_FRAME_END "{\"event\":\"close\",\"data\":{}}"
 
@@ -67,12 +77,17 @@ void eng_close_clients(void);
  * begin marks an event in progress (the host commits it before going on);
  * finish clears the mark if it is still this event's. */
 int eng_begin(cx *X, int64_t *gen);
-int eng_finish(cx *X, eng_state *st, int64_t gen);
+int eng_finish(cx *X, db_instance *in, int64_t gen);
 
 /* The JSON shapes of docs/http-api.md: Status, the timeline, an IndexEntry.
- * NULL on allocation failure. */
-cJSON *eng_status_json(cx *X, const eng_state *st);
-cJSON *eng_timeline_json(cx *X, const eng_state *st);
+ * NULL on allocation failure. Status shows at most ENG_STEPS_PAGE of the n
+ * steps given (first-seen order); when more follow it carries "stepsNext",
+ * the cursor of the next page (the last shown step's ord). The timeline
+ * shows at most ENG_STEPS_PAGE of the started do steps given (sorted by
+ * startedAt, then ord), with "next" = "<startedAt>~<ord>" when more follow. */
+#define ENG_STEPS_PAGE 1000
+cJSON *eng_status_json(cx *X, const db_instance *in, db_step *const *steps, int n);
+cJSON *eng_timeline_json(cx *X, const db_instance *in, db_step *const *steps, int n);
 cJSON *eng_entry_json(cx *X, const db_entry *e);
 void eng_entry_of(const db_instance *in, db_entry *e);
 

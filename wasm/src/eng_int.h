@@ -48,6 +48,8 @@ struct ab_ctx {
     char *err_msg;
     int fatal;           /* a negative cx_rc, or 0 */
 
+    int bodies;          /* step bodies run in this pass */
+    size_t exec_base;    /* memory in use when the first body ran */
     int careful;         /* this pass runs at most one body, after a committed marker */
     int died;            /* unaccounted death detected at event start */
     int changed;         /* something was written: bump updated_at */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "eng.h"
+#include "sb.h"
 
 static cJSON *time_or_null(double t) {
     return t == DB_NULL_TIME ? cJSON_CreateNull() : cJSON_CreateNumber(t);
@@ -40,45 +41,40 @@ static cJSON *step_json(const db_step *s, int timeline) {
     return ok ? o : NULL;
 }
 
-cJSON *eng_status_json(cx *X, const eng_state *st) {
-    (void)X; /* cJSON allocates from X through the hook trampoline */
-    const db_instance *in = st->inst;
+cJSON *eng_status_json(cx *X, const db_instance *in, db_step *const *steps, int n) {
     cJSON *o = cJSON_CreateObject();
-    cJSON *steps = cJSON_CreateArray();
-    int ok = o && steps && add(o, "id", cJSON_CreateString(in->id)) &&
+    cJSON *list = cJSON_CreateArray();
+    int shown = n < ENG_STEPS_PAGE ? n : ENG_STEPS_PAGE;
+    int ok = o && list && add(o, "id", cJSON_CreateString(in->id)) &&
              add(o, "type", cJSON_CreateString(in->type)) &&
              add(o, "status", cJSON_CreateString(state_inst_name(in->status))) &&
              add(o, "payload", raw_or_null(in->payload)) &&
              add(o, "result", raw_or_null(in->result)) &&
              add(o, "error", text_or_null(in->error)) &&
-             add(o, "errorCode", text_or_null(in->error_code)) && add(o, "steps", steps) &&
+             add(o, "errorCode", text_or_null(in->error_code)) && add(o, "steps", list) &&
              add(o, "createdAt", cJSON_CreateNumber(in->created_at)) &&
              add(o, "updatedAt", cJSON_CreateNumber(in->updated_at));
-    for (int i = 0; ok && i < st->nsteps; i++) ok = cJSON_AddItemToArray(steps, step_json(st->steps[i], 0));
+    for (int i = 0; ok && i < shown; i++) ok = cJSON_AddItemToArray(list, step_json(steps[i], 0));
+    if (ok && n > shown) {
+        char *next = sb_fmt(X, "%d", steps[shown - 1]->ord);
+        ok = next && add(o, "stepsNext", cJSON_CreateString(next));
+    }
     return ok ? o : NULL;
 }
 
-static int by_started(const void *a, const void *b) {
-    const db_step *x = *(const db_step *const *)a, *y = *(const db_step *const *)b;
-    if (x->started_at != y->started_at) return x->started_at < y->started_at ? -1 : 1;
-    return x->ord - y->ord;
-}
-
-cJSON *eng_timeline_json(cx *X, const eng_state *st) {
-    const db_instance *in = st->inst;
-    const db_step **sorted = cx_alloc(X, sizeof *sorted * (size_t)(st->nsteps + 1));
+cJSON *eng_timeline_json(cx *X, const db_instance *in, db_step *const *steps, int n) {
     cJSON *o = cJSON_CreateObject();
     cJSON *tl = cJSON_CreateArray();
-    if (sorted == NULL || o == NULL || tl == NULL) return NULL;
-    int n = 0;
-    /* Only steps that started executing a body belong on the timeline. */
-    for (int i = 0; i < st->nsteps; i++)
-        if (st->steps[i]->kind == KIND_DO && st->steps[i]->started_at != DB_NULL_TIME)
-            sorted[n++] = st->steps[i];
-    qsort(sorted, (size_t)n, sizeof *sorted, by_started);
-    int ok = add(o, "id", cJSON_CreateString(in->id)) && add(o, "type", cJSON_CreateString(in->type)) &&
+    int shown = n < ENG_STEPS_PAGE ? n : ENG_STEPS_PAGE;
+    int ok = o && tl && add(o, "id", cJSON_CreateString(in->id)) &&
+             add(o, "type", cJSON_CreateString(in->type)) &&
              add(o, "status", cJSON_CreateString(state_inst_name(in->status))) && add(o, "timeline", tl);
-    for (int i = 0; ok && i < n; i++) ok = cJSON_AddItemToArray(tl, step_json(sorted[i], 1));
+    for (int i = 0; ok && i < shown; i++) ok = cJSON_AddItemToArray(tl, step_json(steps[i], 1));
+    if (ok && n > shown) {
+        const db_step *last = steps[shown - 1];
+        char *next = sb_fmt(X, "%.0f~%d", last->started_at, last->ord);
+        ok = next && add(o, "next", cJSON_CreateString(next));
+    }
     return ok ? o : NULL;
 }
 
