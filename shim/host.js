@@ -40,6 +40,7 @@
 // | settle(h, meta, prev)      | ab_settle                  | {gen, status}; prev: the previous answer's body | settle?
 // | begin(h) -> gen            | ab_begin(h) -> f64         | —                          | — gen marks the event now in progress (0: none); commit it first
 // | alarm(h, gen)              | ab_alarm(h, gen)           | —                          | — its effects come through the imports
+// | ack(h, [[shard, entry]])   | ab_ack(h, body, len)       | body: the index puts that arrived | — they leave the outbox; the alarm is set again
 // | recover(h)                 | ab_recover(h)              | —                          | — arms the alarm for the recovery pass
 // | wsCloseCode(code) -> code  | ab_ws_close_code(i32)->i32 | —                          | — the code to answer a client's close with
 // | types() -> [{type, input, result, events, updates}] | ab_edge, GET /__ablauf/types | made here | — storage-free host
@@ -239,6 +240,11 @@ function instantiate(module) {
     begin: (h) => call(h, (e, handle) => e.ab_begin(handle)),
     alarm: (h, gen) => call(h, (e, handle) => e.ab_alarm(handle, gen)),
     recover: (h) => call(h, (e, handle) => e.ab_recover(handle)),
+    /** The [shard, entry] pairs of h.indexPuts that arrived leave the outbox. */
+    ack: (h, delivered) => call(h, (e, handle) => {
+      const body = enc.encode(JSON.stringify(delivered));
+      e.ab_ack(handle, put(e, handle, body), body.length);
+    }),
     wsCloseCode: (code) => call(makeHost(), (e) => e.ab_ws_close_code(code)),
     /** Problems in the workflow definitions, as the build reports them: [] when none. */
     check() {

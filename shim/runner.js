@@ -41,28 +41,36 @@ export class WorkflowRunner extends DurableObject {
     return gen;
   }
 
-  // Applies what the engine queued: the alarm and the listing-index writes.
+  async setAlarm(at) {
+    if (at < 0) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+  }
+
+  // Applies what the engine decided: the alarm first (while listing entries
+  // are pending it is due soon, so an isolate that dies before delivering
+  // loses nothing), then the outbox's listing entries. Puts are idempotent
+  // and ordered by updatedAt on the shard; what arrived is acknowledged, and
+  // the engine sets the alarm again (back to the instance's own timer).
   async apply(h) {
-    if (h.alarm !== undefined) {
-      if (h.alarm < 0) await this.ctx.storage.deleteAlarm();
-      else await this.ctx.storage.setAlarm(h.alarm);
-    }
+    if (h.alarm !== undefined) await this.setAlarm(h.alarm);
+    if (h.indexPuts.length === 0) return;
     const ns = this.env.WORKFLOW_RUNNER;
-    // Puts are idempotent and ordered by updatedAt on the shard, so a failed
-    // one is simply sent again.
+    const arrived = [];
     await Promise.all(h.indexPuts.map(async ([shard, entry]) => {
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        try {
-          const res = await ns.get(ns.idFromName(shard)).fetch('https://index/__index/put', {
-            method: 'POST', body: entry, headers: { 'content-type': 'application/json' },
-          });
-          if (res.ok) return;
-          console.error(`[ablauf] index ${shard}: ${res.status} ${await res.text()}`);
-        } catch (err) {
-          console.error(`[ablauf] index ${shard}: ${err}`);
-        }
+      try {
+        const res = await ns.get(ns.idFromName(shard)).fetch('https://index/__index/put', {
+          method: 'POST', body: entry, headers: { 'content-type': 'application/json' },
+        });
+        if (res.ok) arrived.push([shard, entry]);
+        else console.error(`[ablauf] index ${shard}: ${res.status} ${await res.text()}`);
+      } catch (err) {
+        console.error(`[ablauf] index ${shard}: ${err}`); // the alarm offers it again
       }
     }));
+    if (arrived.length === 0) return;
+    const h2 = this.host();
+    engine.ack(h2, arrived);
+    if (h2.alarm !== undefined && h2.alarm !== h.alarm) await this.setAlarm(h2.alarm);
   }
 
   // After a trap: a fresh engine schedules the recovery pass (the alarm).

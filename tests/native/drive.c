@@ -19,6 +19,9 @@ static int delivered; /* index puts already delivered to their shards */
 static long fail_at = -1; /* allocation failure injected into every call (dr_fail_at) */
 static int fail_once;
 static cx *jh;            /* the handle jget() parses in, closed by the next call */
+static int deliver_always = 1; /* deliver and ack index puts after every object event, as runner.js does */
+
+void dr_deliver_after_events(int on) { deliver_always = on; }
 
 static void jh_close(void) {
     ab_close(jh);
@@ -74,6 +77,7 @@ void dr_reset(void) {
     pool_free();
     hn_reset();
     delivered = 0;
+    deliver_always = 1;
     dr_fail_at(-1, 0);
     jh_close();
 }
@@ -151,7 +155,7 @@ static const char *describe(const dr_req *r, double gen) {
 
 /* --- calls ---------------------------------------------------------------------- */
 
-typedef enum { CALL_FETCH, CALL_SETTLE, CALL_EDGE, CALL_MERGE, CALL_CHECK, CALL_BEGIN, CALL_ALARM, CALL_RECOVER } call_kind;
+typedef enum { CALL_FETCH, CALL_SETTLE, CALL_EDGE, CALL_MERGE, CALL_CHECK, CALL_BEGIN, CALL_ALARM, CALL_RECOVER, CALL_ACK } call_kind;
 
 typedef struct call {
     call_kind kind;
@@ -215,6 +219,7 @@ static int run_call(call *c, dr_resp *out) {
     case CALL_BEGIN: c->begin_result = ab_begin(h); break;
     case CALL_ALARM: ab_alarm(h, c->gen); break;
     case CALL_RECOVER: ab_recover(h); break;
+    case CALL_ACK: ab_ack(h, body, (uint32_t)c->body_len); break;
     }
     hn_trap_set_env(NULL);
     if (o != NULL) {
@@ -260,6 +265,7 @@ dr_resp dr_fetch_req(const dr_req *r) {
                   .body = out.body, .body_len = strlen(out.body)};
         if (run_call(&s, &out) != 0) return out;
     }
+    if (deliver_always) dr_deliver_index();
     return out;
 }
 
@@ -277,6 +283,7 @@ void dr_alarm(void) {
     call c = {.kind = CALL_ALARM, .gen = gen};
     dr_resp out;
     run_call(&c, &out);
+    if (deliver_always) dr_deliver_index();
 }
 
 int dr_fire(void) {
@@ -314,15 +321,45 @@ dr_resp dr_merge_req(const dr_req *r, const char *bodies) {
     return out;
 }
 
+/* Appends s as a JSON string literal. */
+static void mb_json(mb *b, const char *s);
+
 void dr_deliver_index(void) {
     const char *back = dr_printf("%s", hn_current());
     while (delivered < hn_index_put_count()) {
         const hn_index_put *p = hn_index_put_at(delivered++);
+        const char *from = dr_printf("%s", p->from);
         const char *shard = dr_printf("%s", p->shard), *entry = dr_printf("%s", p->entry);
         hn_use(shard);
-        dr_fetch("POST", "/__index/put", entry);
+        dr_resp r = dr_fetch("POST", "/__index/put", entry);
+        if (r.status != 200) continue; /* stays in the outbox: the alarm offers it again */
+        /* the shim acknowledges what arrived (runner.js apply) */
+        mb ack = {0};
+        mb_puts(&ack, "[[");
+        mb_json(&ack, shard);
+        mb_puts(&ack, ",");
+        mb_json(&ack, entry);
+        mb_puts(&ack, "]]");
+        hn_use(from);
+        call c = {.kind = CALL_ACK, .body = dr_keep(ack.p), .body_len = ack.len};
+        dr_resp out;
+        run_call(&c, &out);
     }
     hn_use(back);
+}
+
+static void mb_json(mb *b, const char *s) { mb_str(b, s); }
+
+void dr_ack(const char *shard, const char *entry) {
+    mb ack = {0};
+    mb_puts(&ack, "[[");
+    mb_json(&ack, shard);
+    mb_puts(&ack, ",");
+    mb_json(&ack, entry);
+    mb_puts(&ack, "]]");
+    call c = {.kind = CALL_ACK, .body = dr_keep(ack.p), .body_len = ack.len};
+    dr_resp out;
+    run_call(&c, &out);
 }
 
 dr_resp dr_worker(const char *method, const char *target, const char *body) {

@@ -77,8 +77,14 @@ dr_resp dr_merge_req(const dr_req *r, const char *bodies);
  * list fan-out over the shards and the merge. target is path[?query]. The
  * current object is restored afterwards. */
 dr_resp dr_worker(const char *method, const char *target, const char *body);
-/* Delivers every index write queued and not yet delivered (runner.js apply). */
+/* Delivers every index write queued and not yet delivered to its shard and
+ * acknowledges what arrived to the object that queued it (runner.js apply).
+ * The driver does this after every request and alarm of an object, unless
+ * dr_deliver_after_events(0) (to watch the outbox hold entries). */
 void dr_deliver_index(void);
+void dr_deliver_after_events(int on);
+/* The current object hears that (shard, entry) was delivered (ab_ack). */
+void dr_ack(const char *shard, const char *entry);
 
 /* Shortcuts on the current object. */
 dr_resp dr_create(const char *type, const char *id, const char *payload_json);

@@ -1266,6 +1266,47 @@ static void test_listing_follows_every_change(void **state) {
     EXPECT_STR(p->entry, "type", "test");
 }
 
+/* The listing outbox: a change's entry is written with the change, offered
+ * after every event and by the alarm until it is acknowledged, so an isolate
+ * that dies before delivering loses nothing. */
+static void test_outbox_until_acknowledged(void **state) {
+    (void)state;
+    dr_deliver_after_events(0); /* the host never gets to deliver: it "died" */
+    hn_use("ob");
+    dr_resp r = dr_create("echo", "ob", "{\"message\":\"m\"}");
+    EXPECT_STR(r.body, "status", "completed");
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_outbox"), 1);
+    int offered = hn_index_put_count();
+    assert_true(offered >= 1);
+    /* completed, so no timer; the alarm is kept for the outbox */
+    assert_true(hn_alarm() > hn_now());
+    assert_true(hn_alarm() <= hn_now() + 5000);
+    /* the alarm offers it again */
+    assert_int_equal(dr_fire(), 1);
+    assert_true(hn_index_put_count() > offered);
+    assert_true(hn_alarm() > 0);
+    /* a delivery that arrives takes it out, and the alarm goes */
+    dr_deliver_index();
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_outbox"), 0);
+    assert_true(hn_alarm() < 0);
+    hn_use("__index:0");
+    hn_use(hn_index_put_at(0)->shard);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_index WHERE id = 'ob' AND status = 'completed'"), 1);
+
+    /* an acknowledgement of an entry that a newer one replaced keeps the newer */
+    hn_use("ob2");
+    EXPECT_STR(dr_create("test", "ob2", "{\"name\":\"A\"}").body, "status", "sleeping");
+    const hn_index_put *old = hn_index_put_at(hn_index_put_count() - 1);
+    const char *old_shard = dr_printf("%s", old->shard), *old_entry = dr_printf("%s", old->entry);
+    EXPECT_HTTP(dr_post("ob2", "pause", NULL), 200);
+    dr_ack(old_shard, old_entry); /* the sleeping entry arrived late */
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_outbox WHERE entry LIKE '%paused%'"), 1);
+    dr_deliver_index(); /* every offer, the paused entry last */
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_outbox"), 0);
+    hn_use(old_shard);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_index WHERE id = 'ob2' AND status = 'paused'"), 1);
+}
+
 static void test_index_shard(void **state) {
     (void)state;
     hn_use("__index:0");
@@ -1391,13 +1432,14 @@ static void test_migration_from_v1(void **state) {
     EXPECT_HTTP(r, 201);
     /* Put the database back to what v1 looked like. */
     assert_int_equal(sqlite3_exec(hn_db(), "ALTER TABLE ab_updates DROP COLUMN site;"
+                                  "ALTER TABLE ab_instance DROP COLUMN timer_at; DROP TABLE ab_outbox;"
                                   "UPDATE ab_meta SET value = 1 WHERE key = 'schema_version'",
                                   NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 1);
     r = dr_get("mig-1");
     EXPECT_HTTP(r, 200);
     EXPECT_STR(r.body, "status", "completed");
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 3);
     assert_int_equal(hn_query_int("SELECT count(*) FROM ab_updates WHERE site IS NULL"), 1);
     r = dr_fetch("GET", "/__ablauf/workflows/mig-1/updates", NULL);
     EXPECT_HTTP(r, 200);
@@ -1406,7 +1448,29 @@ static void test_migration_from_v1(void **state) {
     assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_meta SET value = 1 WHERE key = 'schema_version'",
                                   NULL, NULL, NULL), SQLITE_OK);
     EXPECT_HTTP(dr_get("mig-1"), 200);
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 3);
+}
+
+/* v2 -> v3: a sleeping instance stored by v2 gets its timer derived from its
+ * steps, so the alarm decided without the history keeps its wake-up. */
+static void test_migration_from_v2(void **state) {
+    (void)state;
+    hn_use("mig-2");
+    EXPECT_STR(dr_create("test", "mig-2", "{\"name\":\"Ann\"}").body, "status", "sleeping");
+    assert_int_equal(sqlite3_exec(hn_db(), "ALTER TABLE ab_instance DROP COLUMN timer_at;"
+                                  "DROP TABLE ab_outbox;"
+                                  "UPDATE ab_meta SET value = 2 WHERE key = 'schema_version'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    /* an event that runs no pass (buffered) must keep the wake-up */
+    dr_resp r = dr_post("mig-2", "events/approval", "{\"approved\":true}");
+    EXPECT_HTTP(r, 202);
+    EXPECT_STR(r.body, "delivery", "buffered");
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(hn_query_int("SELECT timer_at = (SELECT wake_at FROM ab_steps WHERE name = 'pause')"
+                                  " FROM ab_instance"), 1);
+    assert_true(hn_alarm() > 0);
+    assert_int_equal(dr_settle(5), 1);
+    EXPECT_STR(dr_get("mig-2").body, "status", "completed");
 }
 
 int test_engine_run(void) {
@@ -1446,9 +1510,11 @@ int test_engine_run(void) {
         cmocka_unit_test_setup(test_listing, reset),
         cmocka_unit_test_setup(test_listing_follows_every_change, reset),
         cmocka_unit_test_setup(test_index_shard, reset),
+        cmocka_unit_test_setup(test_outbox_until_acknowledged, reset),
         cmocka_unit_test_setup(test_replay_costs_no_query_per_step, reset),
         cmocka_unit_test_setup(test_big_pass_in_chunks, reset),
         cmocka_unit_test_setup(test_migration_from_v1, reset),
+        cmocka_unit_test_setup(test_migration_from_v2, reset),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -394,30 +394,33 @@ static int dispatch(cx *X, const http_request *req, http_response *res) {
 
 static void retry_soon(void) { host_set_alarm(host_now() + RETRY_AFTER_FAILURE_MS); }
 
+/* The end of every event that may have written: clear this event's mark,
+ * offer the outbox and set the alarm, and (res given) ask the host to settle
+ * an instance left with work due now. The answer is already built; this needs
+ * a clean record and may fail without changing it. */
+static void finish_event(cx *X, int64_t gen, http_response *res) {
+    db_instance *in;
+    cx_clear(X);
+    if (db_instance_load(X, &in) != CX_OK || in == NULL) return; /* an index shard */
+    eng_finish(X, in, gen);
+    eng_offer(X, in);
+    if (res) settle_if_armed(in, res);
+}
+
 void api_handle(cx *X, const http_request *req, int64_t gen, http_response *res) {
     dispatch(X, req, res);
+    if (gen != 0 || strcmp(req->method, "GET") != 0) finish_event(X, gen, res); /* a GET runs nothing */
     if (res->status >= 500) retry_soon();
-    /* Whatever the answer, this event finished normally: clear its mark, and
-     * ask the host to settle an instance left with work due now. The answer
-     * is built; what follows needs a clean record (and may fail). */
-    if (gen != 0 || strcmp(req->method, "GET") != 0) {
-        db_instance *in;
-        cx_clear(X);
-        if (db_instance_load(X, &in) == CX_OK) {
-            eng_finish(X, in, gen);
-            settle_if_armed(in, res); /* never for a GET: reading runs nothing */
-        }
-    }
 }
 
 void api_settle(cx *X, int64_t gen, int status, const char *prev, size_t len, http_response *res) {
     eng_state st;
     if (eng_load(X, &st) != CX_OK || st.inst == NULL || eng_run(X, &st) != CX_OK) {
-        retry_soon();
         http_fail(X, res);
+        finish_event(X, gen, NULL);
+        retry_soon();
         return;
     }
-    eng_finish(X, st.inst, gen);
     /* Re-render the first answer with the instance as it is now: either the
      * Status itself or {"delivery", "status": Status}. */
     cJSON *body = cJSON_ParseWithLength(prev, len);
@@ -432,7 +435,7 @@ void api_settle(cx *X, int64_t gen, int status, const char *prev, size_t len, ht
     } else {
         http_json_value(X, res, status, fresh);
     }
-    settle_if_armed(st.inst, res);
+    finish_event(X, gen, res);
 }
 
 void api_alarm(cx *X, int64_t gen) {
@@ -442,10 +445,14 @@ void api_alarm(cx *X, int64_t gen) {
         return;
     }
     if (st.inst == NULL) return;
-    if (eng_run(X, &st) != CX_OK) retry_soon();
-    else if (st.inst->status == INST_PAUSED) host_set_alarm(-1);
-    cx_clear(X);
-    eng_finish(X, st.inst, gen);
+    int rc = eng_run(X, &st);
+    finish_event(X, gen, NULL);
+    if (rc != CX_OK) retry_soon();
+}
+
+void api_ack(cx *X, const char *body, size_t len) {
+    cJSON *delivered = cJSON_ParseWithLength(body, len);
+    if (delivered != NULL && eng_ack(X, delivered) != CX_OK) retry_soon();
 }
 
 void api_recover(cx *X) {

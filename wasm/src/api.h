@@ -26,6 +26,9 @@ void api_settle(cx *X, int64_t gen, int status, const char *prev, size_t len, ht
 /* The alarm: runs the due timers. */
 void api_alarm(cx *X, int64_t gen);
 
+/* The host delivered outbox entries: body = JSON [[shard, entry], ...]. */
+void api_ack(cx *X, const char *body, size_t len);
+
 /* After the wasm trapped: make sure the instance gets a recovery pass. */
 void api_recover(cx *X);
 

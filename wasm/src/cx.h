@@ -72,6 +72,9 @@ typedef struct cx {
     /* the error record: the first failure of the call wins */
     cx_rc rc;
     const char *msg;    /* in the arena; NULL for CX_NOMEM */
+    /* what the call decided: the instance's timer was planned (saved), so
+     * the end of the event sets the alarm from it (eng.c) */
+    int timer_planned;
     /* per-call caches */
     smap *schemas;      /* schema text -> parsed cJSON (see schema.h) */
     cx_output out;

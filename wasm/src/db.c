@@ -193,7 +193,22 @@ static const migration_step migration_2[] = {
     {"SELECT site FROM ab_updates LIMIT 0", "ALTER TABLE ab_updates ADD COLUMN site TEXT"},
     {NULL, NULL}};
 
-static const migration_step *const migrations[] = {NULL, migration_1, migration_2};
+/* v3: the outbox (listing entries delivered until acknowledged) and the
+ * instance's timer, so the alarm can be decided without the step history.
+ * The UPDATE derives the timer of instances stored by v2 (re-runnable). */
+static const migration_step migration_3[] = {
+    {"SELECT timer_at FROM ab_instance LIMIT 0", "ALTER TABLE ab_instance ADD COLUMN timer_at INTEGER"},
+    {NULL, "CREATE TABLE IF NOT EXISTS ab_outbox (shard TEXT PRIMARY KEY, entry TEXT NOT NULL)"},
+    {NULL,
+    "UPDATE ab_instance SET timer_at = CASE status WHEN 'running' THEN updated_at"
+    " WHEN 'sleeping' THEN (SELECT MIN(wake_at) FROM ab_steps WHERE wake_at IS NOT NULL"
+    "   AND status IN ('sleeping', 'waiting', 'running'))"
+    " WHEN 'waiting' THEN (SELECT MIN(wake_at) FROM ab_steps WHERE wake_at IS NOT NULL"
+    "   AND status IN ('sleeping', 'waiting', 'running'))"
+    " ELSE NULL END WHERE timer_at IS NULL"},
+    {NULL, NULL}};
+
+static const migration_step *const migrations[] = {NULL, migration_1, migration_2, migration_3};
 
 static int migrate_(cx *X) {
     cJSON *rows;
@@ -232,7 +247,7 @@ static int instance_load_(cx *X, db_instance **out) {
     cJSON *rows;
     *out = NULL;
     int rc = db_exec(X, "SELECT id, type, status, payload, result, error, error_code, created_at,"
-                        " updated_at, result_bytes, event_open, died, careful, deaths"
+                        " updated_at, result_bytes, event_open, died, careful, deaths, timer_at"
                         " FROM ab_instance LIMIT 1", NULL, &rows);
     if (rc != CX_OK) return rc;
     cJSON *r = cJSON_GetArrayItem(rows, 0);
@@ -254,6 +269,7 @@ static int instance_load_(cx *X, db_instance **out) {
     in->died = (int)col_int(&k);
     in->careful = (int)col_int(&k);
     in->deaths = (int)col_int(&k);
+    in->timer_at = col_num(&k);
     if (k.nomem) return CX_NOMEM;
     *out = in;
     return CX_OK;
@@ -273,11 +289,11 @@ int db_instance_insert(cx *X, const db_instance *in) { SCRATCH(X, instance_inser
 static int instance_save_(cx *X, const db_instance *in) {
     return exec_p(X, "UPDATE ab_instance SET status = ?1, result = ?2, error = ?3,"
                      " error_code = ?4, updated_at = ?6, result_bytes = ?7, event_open = ?8,"
-                     " died = ?9, careful = ?10, deaths = ?11 WHERE id = ?5",
-                  params("sssssdiiiii", state_inst_name(in->status), in->result, in->error,
+                     " died = ?9, careful = ?10, deaths = ?11, timer_at = ?12 WHERE id = ?5",
+                  params("sssssdiiiiid", state_inst_name(in->status), in->result, in->error,
                          in->error_code, in->id, in->updated_at, in->result_bytes,
                          in->event_open, (int64_t)in->died, (int64_t)in->careful,
-                         (int64_t)in->deaths), NULL);
+                         (int64_t)in->deaths, in->timer_at), NULL);
 }
 
 int db_instance_save(cx *X, const db_instance *in) { SCRATCH(X, instance_save_(X, in)); }
@@ -528,6 +544,46 @@ static int updates_after_(cx *X, int64_t after, db_update **out, int *n) {
 }
 
 int db_updates_after(cx *X, int64_t after, db_update **out, int *n) { SCRATCH(X, updates_after_(X, after, out, n)); }
+
+/* --- outbox ---------------------------------------------------------------------------- */
+
+static int outbox_put_(cx *X, const char *shard, const char *entry) {
+    return exec_p(X, "INSERT INTO ab_outbox (shard, entry) VALUES (?1, ?2)"
+                     " ON CONFLICT (shard) DO UPDATE SET entry = excluded.entry",
+                  params("ss", shard, entry), NULL);
+}
+
+int db_outbox_put(cx *X, const char *shard, const char *entry) { SCRATCH(X, outbox_put_(X, shard, entry)); }
+
+static int outbox_load_(cx *X, db_outbox **out, int *n) {
+    cJSON *rows;
+    *out = NULL;
+    *n = 0;
+    int rc = db_exec(X, "SELECT shard, entry FROM ab_outbox ORDER BY shard", NULL, &rows);
+    if (rc != CX_OK) return rc;
+    int count = cJSON_GetArraySize(rows);
+    db_outbox *o = cx_alloc_main(X, sizeof *o * (size_t)(count + 1));
+    if (o == NULL) return CX_NOMEM;
+    int i = 0;
+    for (cJSON *r = rows->child; r; r = r->next, i++) {
+        col k = cols(X, r);
+        o[i].shard = col_str(&k);
+        o[i].entry = col_str(&k);
+        if (k.nomem) return CX_NOMEM;
+    }
+    *out = o;
+    *n = count;
+    return CX_OK;
+}
+
+int db_outbox_load(cx *X, db_outbox **rows, int *n) { SCRATCH(X, outbox_load_(X, rows, n)); }
+
+static int outbox_ack_(cx *X, const char *shard, const char *entry) {
+    return exec_p(X, "DELETE FROM ab_outbox WHERE shard = ?1 AND entry = ?2",
+                  params("ss", shard, entry), NULL);
+}
+
+int db_outbox_ack(cx *X, const char *shard, const char *entry) { SCRATCH(X, outbox_ack_(X, shard, entry)); }
 
 /* --- index ---------------------------------------------------------------------------- */
 

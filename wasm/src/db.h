@@ -22,7 +22,7 @@
 #include "cx.h"
 #include "state.h"
 
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /* Timestamps are epoch ms; DB_NULL_TIME stands for SQL NULL. */
 #define DB_NULL_TIME (-1.0)
@@ -39,6 +39,7 @@ typedef struct db_instance {
     int died;             /* a previous event died mid-way and is not yet accounted for */
     int careful;          /* run the next step body only after its marker is committed */
     int deaths;           /* consecutive unattributed deaths */
+    double timer_at;      /* earliest pending timer, DB_NULL_TIME if none (the alarm's base) */
 } db_instance;
 
 typedef struct db_step {
@@ -118,6 +119,20 @@ int db_update_add(cx *X, const char *name, const char *data, double now, const c
                   int64_t *seq);
 /* Updates with seq > after, in order. */
 int db_updates_after(cx *X, int64_t after, db_update **rows, int *n);
+
+/* --- the outbox: what other objects must learn ------------------------------
+ * One row per destination (the listing shard): the latest IndexEntry, written
+ * in the same event as the change it reports and deleted once that exact
+ * entry was delivered. */
+
+typedef struct db_outbox {
+    char *shard, *entry;
+} db_outbox;
+
+int db_outbox_put(cx *X, const char *shard, const char *entry);
+int db_outbox_load(cx *X, db_outbox **rows, int *n);
+/* Deletes the row if it still holds exactly `entry` (a newer one stays). */
+int db_outbox_ack(cx *X, const char *shard, const char *entry);
 
 /* --- listing index shard -------------------------------------------------- */
 

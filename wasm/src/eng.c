@@ -71,6 +71,7 @@ int eng_create(cx *X, eng_state *st, const char *id, const ab_workflow *wf, cons
     in->status = INST_RUNNING;
     in->payload = (char *)payload;
     in->created_at = in->updated_at = now;
+    in->timer_at = DB_NULL_TIME;
     int rc = db_instance_insert(X, in);
     if (rc != CX_OK) return rc;
     memset(st, 0, sizeof *st);
@@ -178,21 +179,26 @@ static ab_rc pass_exec(ab_ctx *c, cJSON **result) {
     return eng_fail(c, ERR_INTERNAL_ERROR, "The run function returned an invalid status");
 }
 
-static void queue_index(cx *X, const db_instance *in) {
+/* The listing learns of the change through the outbox, written in the same
+ * event as the change itself (eng_offer delivers it). */
+static int outbox_entry(cx *X, const db_instance *in) {
     db_entry e;
     eng_entry_of(in, &e);
     cJSON *j = eng_entry_json(X, &e);
     char *text = j ? cJSON_PrintUnformatted(j) : NULL;
     char *shard = lim_shard_name(X, lim_shard_of(in->id));
-    if (text == NULL || shard == NULL) return; /* the next change carries the entry */
-    host_index_put(shard, (int32_t)strlen(shard), text, (int32_t)strlen(text));
+    if (text == NULL || shard == NULL) return CX_NOMEM;
+    return db_outbox_put(X, shard, text);
 }
 
+/* Saves the instance with its timer planned; notify: the status or the
+ * history changed, so the listing must learn of it. */
 static int save_instance(cx *X, eng_state *st, int notify) {
+    eng_plan_timer(st);
+    X->timer_planned = 1;
     int rc = db_instance_save(X, st->inst);
-    if (rc != CX_OK) return rc;
-    if (notify) queue_index(X, st->inst);
-    return CX_OK;
+    if (rc == CX_OK && notify) rc = outbox_entry(X, st->inst);
+    return rc;
 }
 
 static int pass_settle(ab_ctx *c, ab_rc rc, cJSON *result) {
@@ -232,7 +238,6 @@ static int pass_settle(ab_ctx *c, ab_rc rc, cJSON *result) {
     int r = save_instance(X, c->st, status_changed || c->changed);
     if (r != CX_OK) return r;
     if (state_inst_ended(in->status)) eng_close_clients();
-    eng_arm_alarm(c->st);
     return CX_OK;
 }
 
@@ -248,8 +253,9 @@ int eng_run(cx *X, eng_state *st) {
 
 /* --- timers and transitions ------------------------------------------------------- */
 
-void eng_arm_alarm(const eng_state *st) {
+void eng_plan_timer(eng_state *st) {
     double at = -1;
+    if (st->inst == NULL) return;
     /* "running" at rest means work is due now: a pass that stopped for its
      * memory budget, or a careful pass that armed a step. */
     if (st->inst && st->inst->status == INST_RUNNING) at = host_now();
@@ -268,16 +274,56 @@ void eng_arm_alarm(const eng_state *st) {
             }
         }
     }
+    st->inst->timer_at = at < 0 ? DB_NULL_TIME : at;
+}
+
+/* How long a listing entry that could not be delivered waits for the next try
+ * (the alarm; also after an isolate died before delivering). */
+#define OUTBOX_RETRY_MS 5000
+
+/* The alarm: the instance's timer, or sooner while the outbox holds entries. */
+static void set_alarm(const db_instance *in, int pending) {
+    double at = in->timer_at == DB_NULL_TIME ? -1 : in->timer_at;
+    if (pending) {
+        double retry = host_now() + OUTBOX_RETRY_MS;
+        if (at < 0 || retry < at) at = retry;
+    }
     host_set_alarm(at);
+}
+
+int eng_offer(cx *X, const db_instance *in) {
+    db_outbox *rows;
+    int n, rc = db_outbox_load(X, &rows, &n);
+    if (rc != CX_OK) return rc;
+    for (int i = 0; i < n; i++)
+        host_index_put(rows[i].shard, (int32_t)strlen(rows[i].shard), rows[i].entry,
+                       (int32_t)strlen(rows[i].entry));
+    /* An event that planned nothing (a buffered event, a no-op) leaves the
+     * alarm alone: it may be the retry of an earlier failed event. */
+    if (X->timer_planned || n > 0) set_alarm(in, n > 0);
+    return CX_OK;
+}
+
+int eng_ack(cx *X, const cJSON *delivered) {
+    db_instance *in;
+    db_outbox *rows;
+    int n, rc;
+    const cJSON *d;
+    cJSON_ArrayForEach(d, delivered) {
+        const char *shard = cJSON_GetStringValue(cJSON_GetArrayItem(d, 0));
+        const char *entry = cJSON_GetStringValue(cJSON_GetArrayItem(d, 1));
+        if (shard && entry && (rc = db_outbox_ack(X, shard, entry)) != CX_OK) return rc;
+    }
+    if ((rc = db_instance_load(X, &in)) != CX_OK || in == NULL) return rc;
+    if ((rc = db_outbox_load(X, &rows, &n)) != CX_OK) return rc;
+    set_alarm(in, n > 0);
+    return CX_OK;
 }
 
 int eng_set_status(cx *X, eng_state *st, inst_status status) {
     st->inst->status = status;
     st->inst->updated_at = host_now();
-    int rc = save_instance(X, st, 1);
-    if (rc != CX_OK) return rc;
-    eng_arm_alarm(st);
-    return CX_OK;
+    return save_instance(X, st, 1);
 }
 
 int eng_terminate(cx *X, eng_state *st) {
@@ -285,8 +331,7 @@ int eng_terminate(cx *X, eng_state *st) {
     if (rc != CX_OK) return rc;
     st->inst->status = INST_TERMINATED;
     st->inst->updated_at = host_now();
-    if ((rc = save_instance(X, st, 1)) != CX_OK) return rc;
-    host_set_alarm(-1);
+    if ((rc = save_instance(X, st, 1)) != CX_OK) return rc; /* an ended instance has no timer */
     eng_close_clients();
     return CX_OK;
 }

@@ -67,8 +67,20 @@ int eng_terminate(cx *X, eng_state *st);
  * whether a step was waiting for it (if not, the caller buffers the event). */
 int eng_deliver(cx *X, eng_state *st, const char *event, const char *payload, int *delivered);
 
-/* Re-arms the object's alarm at the earliest pending timer (or clears it). */
-void eng_arm_alarm(const eng_state *st);
+/* Plans st->inst->timer_at: the earliest pending timer of a runnable
+ * instance (now for one "running" at rest), DB_NULL_TIME if none. Saving the
+ * instance plans it; the alarm itself is set once per event, by eng_offer. */
+void eng_plan_timer(eng_state *st);
+
+/* End of an event that may have changed the instance: offers every pending
+ * outbox entry to the host (host_index_put) and, if this call planned the
+ * timer or entries are pending, sets the alarm to the instance's timer, or
+ * sooner while entries are pending. */
+int eng_offer(cx *X, const db_instance *in);
+
+/* The host delivered these [shard, entry] pairs: they leave the outbox
+ * (unless a newer entry replaced them) and the alarm is set again. */
+int eng_ack(cx *X, const cJSON *delivered);
 
 /* Sends the end frame to every client and closes them (code 1000). */
 void eng_close_clients(void);

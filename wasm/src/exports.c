@@ -176,4 +176,10 @@ AB_EXPORT("ab_recover") void ab_recover(cx *h) {
     cx_leave();
 }
 
+AB_EXPORT("ab_ack") void ab_ack(cx *h, const char *body, uint32_t len) {
+    cx_enter(h);
+    api_ack(h, body, len);
+    cx_leave();
+}
+
 AB_EXPORT("ab_ws_close_code") int32_t ab_ws_close_code(int32_t code) { return api_ws_close_code(code); }

@@ -35,8 +35,11 @@
  * Without an output: ab_begin(h) -> generation (double; 0 = no instance, or
  * it failed) marks an event in progress, which the host commits before the
  * ab_fetch/ab_alarm that carries it; ab_alarm(h, gen) runs due timers;
- * ab_recover(h) after a trap; ab_ws_close_code(code) -> the code to answer a
- * client's close with.
+ * ab_recover(h) after a trap; ab_ack(h, body, len) after the host delivered
+ * the index entries it was offered (host_index_put), body = JSON
+ * [[shard, entry], ...] of the deliveries that succeeded, which leave the
+ * outbox (the alarm is set again); ab_ws_close_code(code) -> the code to
+ * answer a client's close with.
  */
 #ifndef AB_EXPORTS_H
 #define AB_EXPORTS_H
@@ -59,6 +62,7 @@ ab_output *ab_check(cx *h);
 double ab_begin(cx *h);
 void ab_alarm(cx *h, double gen);
 void ab_recover(cx *h);
+void ab_ack(cx *h, const char *body, uint32_t len);
 int32_t ab_ws_close_code(int32_t code);
 
 #endif

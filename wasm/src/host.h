@@ -56,8 +56,9 @@ void host_ws_send_all(const char *msg, int32_t len);
 AB_IMPORT("ws_close_all")
 void host_ws_close_all(int32_t code, const char *reason, int32_t len);
 
-/* Queues an upsert of entry (IndexEntry JSON) into the listing index object
- * named shard; the host delivers it after the export returns. */
+/* Offers entry (IndexEntry JSON) for the listing index object named shard;
+ * the host delivers it after the export returns and reports what arrived
+ * with ab_ack. The entry stays in the instance's outbox until then. */
 AB_IMPORT("index_put")
 void host_index_put(const char *shard, int32_t shard_len, const char *entry, int32_t entry_len);
 
