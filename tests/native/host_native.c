@@ -186,6 +186,9 @@ int hn_use(const char *name) {
         fprintf(stderr, "host_native: sqlite3_open: %s\n", sqlite3_errmsg(o->db));
         abort();
     }
+    /* A Durable Object's SQLite refuses strings and rows over 2 MB; so does
+     * this one, so the native tier sees the same "string or blob too big". */
+    sqlite3_limit(o->db, SQLITE_LIMIT_LENGTH, 2000000);
     return cur = nobjects++;
 }
 

@@ -1266,6 +1266,34 @@ static void test_listing_follows_every_change(void **state) {
     EXPECT_STR(p->entry, "type", "test");
 }
 
+/* Rows never exceed SQLite's 2 MB: a create whose result would be 1.48 MB
+ * (echo doubles its message) fails with the result size limit, never a
+ * storage error, and a result just under the limit comes back whole. */
+static void test_row_sizes(void **state) {
+    (void)state;
+    char *msg = malloc(740001);
+    assert_non_null(msg);
+    memset(msg, 'x', 740000);
+    msg[740000] = '\0';
+    hn_use("rs-big");
+    dr_resp r = dr_create("echo", "rs-big", dr_printf("{\"message\":\"%s\"}", msg));
+    EXPECT_HTTP(r, 201);
+    EXPECT_STR(r.body, "status", "errored");
+    EXPECT_STR(r.body, "errorCode", "VALIDATION_ERROR");
+    EXPECT_CONTAINS(jstr(r.body, "error"), "result size limit");
+    assert_true(jis_null(r.body, "result"));
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_result"), 0);
+    /* 500,000 characters: the result is 1,000,0xx bytes, in its own row */
+    msg[500000] = '\0';
+    hn_use("rs-ok");
+    r = dr_create("echo", "rs-ok", dr_printf("{\"message\":\"%s\"}", msg));
+    EXPECT_STR(r.body, "status", "completed");
+    assert_int_equal((int)strlen(jstr(r.body, "result.echoed")), 500000);
+    r = dr_get("rs-ok");
+    assert_int_equal((int)strlen(jstr(r.body, "result.original")), 500000);
+    free(msg);
+}
+
 /* The listing outbox: a change's entry is written with the change, offered
  * after every event and by the alarm until it is acknowledged, so an isolate
  * that dies before delivering loses nothing. */
@@ -1433,6 +1461,8 @@ static void test_migration_from_v1(void **state) {
     /* Put the database back to what v1 looked like. */
     assert_int_equal(sqlite3_exec(hn_db(), "ALTER TABLE ab_updates DROP COLUMN site;"
                                   "ALTER TABLE ab_instance DROP COLUMN timer_at; DROP TABLE ab_outbox;"
+                                  "UPDATE ab_instance SET result = (SELECT value FROM ab_result);"
+                                  "DROP TABLE ab_result;"
                                   "UPDATE ab_meta SET value = 1 WHERE key = 'schema_version'",
                                   NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 1);
@@ -1458,7 +1488,7 @@ static void test_migration_from_v2(void **state) {
     hn_use("mig-2");
     EXPECT_STR(dr_create("test", "mig-2", "{\"name\":\"Ann\"}").body, "status", "sleeping");
     assert_int_equal(sqlite3_exec(hn_db(), "ALTER TABLE ab_instance DROP COLUMN timer_at;"
-                                  "DROP TABLE ab_outbox;"
+                                  "DROP TABLE ab_outbox; DROP TABLE ab_result;"
                                   "UPDATE ab_meta SET value = 2 WHERE key = 'schema_version'",
                                   NULL, NULL, NULL), SQLITE_OK);
     /* an event that runs no pass (buffered) must keep the wake-up */
@@ -1511,6 +1541,7 @@ int test_engine_run(void) {
         cmocka_unit_test_setup(test_listing_follows_every_change, reset),
         cmocka_unit_test_setup(test_index_shard, reset),
         cmocka_unit_test_setup(test_outbox_until_acknowledged, reset),
+        cmocka_unit_test_setup(test_row_sizes, reset),
         cmocka_unit_test_setup(test_replay_costs_no_query_per_step, reset),
         cmocka_unit_test_setup(test_big_pass_in_chunks, reset),
         cmocka_unit_test_setup(test_migration_from_v1, reset),

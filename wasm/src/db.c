@@ -199,6 +199,8 @@ static const migration_step migration_2[] = {
 static const migration_step migration_3[] = {
     {"SELECT timer_at FROM ab_instance LIMIT 0", "ALTER TABLE ab_instance ADD COLUMN timer_at INTEGER"},
     {NULL, "CREATE TABLE IF NOT EXISTS ab_outbox (shard TEXT PRIMARY KEY, entry TEXT NOT NULL)"},
+    /* the result's own row: payload and result together could pass 2 MB */
+    {NULL, "CREATE TABLE IF NOT EXISTS ab_result (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL)"},
     {NULL,
     "UPDATE ab_instance SET timer_at = CASE status WHEN 'running' THEN updated_at"
     " WHEN 'sleeping' THEN (SELECT MIN(wake_at) FROM ab_steps WHERE wake_at IS NOT NULL"
@@ -246,9 +248,11 @@ int db_migrate(cx *X) { SCRATCH(X, migrate_(X)); }
 static int instance_load_(cx *X, db_instance **out) {
     cJSON *rows;
     *out = NULL;
-    int rc = db_exec(X, "SELECT id, type, status, payload, result, error, error_code, created_at,"
-                        " updated_at, result_bytes, event_open, died, careful, deaths, timer_at"
-                        " FROM ab_instance LIMIT 1", NULL, &rows);
+    /* v2 kept the result in ab_instance.result; v3 in ab_result */
+    int rc = db_exec(X, "SELECT id, type, status, payload,"
+                        " COALESCE((SELECT value FROM ab_result WHERE id = 1), result), error,"
+                        " error_code, created_at, updated_at, result_bytes, event_open, died,"
+                        " careful, deaths, timer_at FROM ab_instance LIMIT 1", NULL, &rows);
     if (rc != CX_OK) return rc;
     cJSON *r = cJSON_GetArrayItem(rows, 0);
     if (r == NULL) return CX_OK;
@@ -287,16 +291,24 @@ static int instance_insert_(cx *X, const db_instance *in) {
 int db_instance_insert(cx *X, const db_instance *in) { SCRATCH(X, instance_insert_(X, in)); }
 
 static int instance_save_(cx *X, const db_instance *in) {
-    return exec_p(X, "UPDATE ab_instance SET status = ?1, result = ?2, error = ?3,"
+    return exec_p(X, "UPDATE ab_instance SET status = ?1, error = ?3,"
                      " error_code = ?4, updated_at = ?6, result_bytes = ?7, event_open = ?8,"
                      " died = ?9, careful = ?10, deaths = ?11, timer_at = ?12 WHERE id = ?5",
-                  params("sssssdiiiiid", state_inst_name(in->status), in->result, in->error,
+                  params("sssssdiiiiid", state_inst_name(in->status), NULL, in->error,
                          in->error_code, in->id, in->updated_at, in->result_bytes,
                          in->event_open, (int64_t)in->died, (int64_t)in->careful,
                          (int64_t)in->deaths, in->timer_at), NULL);
 }
 
 int db_instance_save(cx *X, const db_instance *in) { SCRATCH(X, instance_save_(X, in)); }
+
+static int result_put_(cx *X, const char *result) {
+    return exec_p(X, "INSERT INTO ab_result (id, value) VALUES (1, ?1)"
+                     " ON CONFLICT (id) DO UPDATE SET value = excluded.value",
+                  params("s", result), NULL);
+}
+
+int db_result_put(cx *X, const char *result) { SCRATCH(X, result_put_(X, result)); }
 
 /* --- steps ----------------------------------------------------------------------- */
 

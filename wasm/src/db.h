@@ -82,8 +82,10 @@ int db_exec(cx *X, const char *sql, const cJSON *params, cJSON **rows);
 /* *out = NULL when the object holds no instance. */
 int db_instance_load(cx *X, db_instance **out);
 int db_instance_insert(cx *X, const db_instance *in);
-/* Writes every mutable column of the row. */
+/* Writes every mutable column of the row (not the result: db_result_put). */
 int db_instance_save(cx *X, const db_instance *in);
+/* The workflow's result, in a row of its own (ab_result). */
+int db_result_put(cx *X, const char *result);
 
 /* --- steps -------------------------------------------------------------- */
 

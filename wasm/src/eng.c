@@ -21,9 +21,10 @@ ab_rc eng_fail(ab_ctx *c, err_code code, const char *fmt, ...) {
         va_start(ap, fmt);
         char *msg = sb_vfmt(c->X, fmt, ap);
         va_end(ap);
-        if (msg == NULL) return eng_abort(c, CX_NOMEM);
+        const char *clipped = msg ? lim_clip(c->X, msg, LIM_MESSAGE_MAX) : NULL;
+        if (clipped == NULL) return eng_abort(c, CX_NOMEM);
         c->err = code;
-        c->err_msg = msg;
+        c->err_msg = (char *)clipped;
     }
     return AB_ERROR;
 }
@@ -92,7 +93,7 @@ static int pass_open(cx *X, ab_ctx *c, eng_state *st) {
     c->X = X;
     c->st = st;
     c->inst = in;
-    c->now = host_now();
+    c->now = c->started = host_now();
     c->err = ERR_NONE;
     c->steps_cap = st->nsteps;
     c->nstored = st->nsteps;
@@ -214,6 +215,18 @@ static int pass_settle(ab_ctx *c, ab_rc rc, cJSON *result) {
     case AB_OK: {
         char *text = result ? cJSON_PrintUnformatted(result) : "null";
         if (text == NULL) return CX_NOMEM;
+        size_t bytes = strlen(text);
+        if (bytes > LIM_VALUE_MAX) {
+            in->status = INST_ERRORED;
+            in->error = sb_fmt(X, "Result of %zu bytes exceeds the workflow result size limit of 1 MiB", bytes);
+            in->error_code = (char *)err_name(ERR_VALIDATION_ERROR);
+            if (in->error == NULL) return CX_NOMEM;
+            break;
+        }
+        /* The result has a row of its own (db_result_put), before the status
+         * says completed: a trap between the two replays and writes it again. */
+        int r = db_result_put(X, text);
+        if (r != CX_OK) return r;
         in->status = INST_COMPLETED;
         in->result = text;
         break;

@@ -142,7 +142,9 @@ double eng_backoff_ms(char backoff, int64_t delay, int attempt) {
     return d;
 }
 
-/* Appends {"attempt","error","timestamp","duration"} to the step's history. */
+/* Appends {"attempt","error","timestamp","duration"} to the step's history,
+ * keeping its newest entries within LIM_HISTORY_MAX bytes (a step with
+ * thousands of attempts must still fit its row). */
 static int history_add(ab_ctx *c, db_step *s, int attempt, const char *error, double duration) {
     cJSON *h = s->history ? cJSON_Parse(s->history) : cJSON_CreateArray();
     cJSON *e = cJSON_CreateObject();
@@ -151,13 +153,19 @@ static int history_add(ab_ctx *c, db_step *s, int attempt, const char *error, do
         !cJSON_AddNumberToObject(e, "timestamp", c->now) ||
         !cJSON_AddNumberToObject(e, "duration", duration) || !cJSON_AddItemToArray(h, e))
         return CX_NOMEM;
-    s->history = cJSON_PrintUnformatted(h);
-    return s->history ? CX_OK : CX_NOMEM;
+    for (;;) {
+        s->history = cJSON_PrintUnformatted(h);
+        if (s->history == NULL) return CX_NOMEM;
+        if (strlen(s->history) <= LIM_HISTORY_MAX || cJSON_GetArraySize(h) <= 1) return CX_OK;
+        cJSON_DeleteItemFromArray(h, 0);
+    }
 }
 
 /* Records a failed attempt and applies the retry rules. */
 static ab_rc attempt_failed(ab_ctx *c, db_step *s, const policy *p, const char *msg,
                             int permanent, double duration) {
+    msg = lim_clip(c->X, msg, LIM_MESSAGE_MAX); /* an author's message may be any length */
+    if (msg == NULL) return eng_abort(c, CX_NOMEM);
     int rc = history_add(c, s, s->attempts, msg, duration);
     if (rc != CX_OK) return eng_abort(c, rc);
     s->error = (char *)msg;
@@ -273,7 +281,7 @@ static ab_rc do_step(ab_ctx *c, db_step *s, const ab_retry *retry, ab_step_fn fn
     if (s->status == STEP_SLEEPING && s->wake_at > c->now) return eng_suspend(c, INST_SLEEPING);
     /* Enough for one call: the rest of the pass continues in a fresh one. */
     if (c->bodies > 0 && (cx_used(c->X) - c->exec_base > ENG_PASS_BUDGET ||
-                          cx_used(c->X) > ENG_PASS_CEILING))
+                          cx_used(c->X) > ENG_PASS_CEILING || c->now - c->started > ENG_PASS_TIME_MS))
         return eng_suspend(c, INST_RUNNING);
 
     /* A fresh attempt: write the marker first, so a crash inside the body is

@@ -6,6 +6,7 @@
 
 #include "eng_int.h"
 #include "host.h"
+#include "lim.h"
 #include "sb.h"
 #include "schema.h"
 
@@ -54,6 +55,9 @@ ab_rc eng_send_update(ab_ctx *c, const char *name, const cJSON *value, int persi
                         schema_first_issue(X, issues));
     char *data = value ? cJSON_PrintUnformatted(value) : "null";
     if (data == NULL) return eng_abort(c, CX_NOMEM);
+    if (strlen(data) > LIM_VALUE_MAX)
+        return eng_fail(c, ERR_VALIDATION_ERROR, "Update \"%s\" of %zu bytes exceeds the 1 MiB limit of a value",
+                        name, strlen(data));
     if (!persist && (rc = db_fired_add(X, key)) != CX_OK) return eng_abort(c, rc);
     if (smap_put(&c->fired, key, key) != CX_OK) return eng_abort(c, CX_NOMEM);
     int64_t seq = -1;

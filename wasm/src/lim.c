@@ -185,3 +185,11 @@ uint32_t lim_hash(const char *s, size_t n) {
 int lim_shard_of(const char *id) { return (int)(lim_hash(id, strlen(id)) % LIM_INDEX_SHARDS); }
 
 char *lim_shard_name(cx *X, int n) { return sb_fmt(X, "__index:%d", n); }
+
+const char *lim_clip(cx *X, const char *s, size_t max) {
+    size_t n = s ? strlen(s) : 0;
+    if (n <= max) return s;
+    size_t cut = max - 3; /* room for the ellipsis */
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--; /* not inside a character */
+    return sb_fmt(X, "%.*s\xe2\x80\xa6", (int)cut, s);
+}

@@ -14,6 +14,14 @@
 #define LIM_JSON_DEPTH 64                 /* nesting levels */
 #define LIM_NAME_MAX 128                  /* ids, step/event/update names */
 #define LIM_DEFAULT_RESULT_LIMIT ((int64_t)64 * 1024 * 1024)
+/* Every stored value is at most 1 MiB (a step result, the workflow's
+ * result, an update's data, a payload) and every stored message at most
+ * LIM_MESSAGE_MAX, and each lives in a row of its own or with bounded
+ * company, so no accepted request can exceed SQLite's 2 MB per row. */
+#define LIM_VALUE_MAX (1024 * 1024)
+#define LIM_MESSAGE_MAX 4096
+/* A step's retryHistory keeps its newest entries within this many bytes. */
+#define LIM_HISTORY_MAX (256 * 1024)
 
 /* "<int>(ms|s|m|h|d)" -> milliseconds. Returns 0 on success, -1 if malformed
  * or out of range. */
@@ -45,6 +53,10 @@ char *lim_uuid(cx *X);
 /* Constant-time comparison of two byte strings (the time depends only on
  * the length of b, the secret). */
 int lim_secure_equal(const char *a, size_t alen, const char *b, size_t blen);
+
+/* s cut to at most max bytes (at a UTF-8 boundary, "…" appended) in a fresh
+ * arena string; s itself when it fits; NULL only on allocation failure. */
+const char *lim_clip(cx *X, const char *s, size_t max);
 
 /* 32-bit FNV-1a, for shard selection and hash tables. */
 uint32_t lim_hash(const char *s, size_t n);
