@@ -32,8 +32,10 @@
  * what it replays costs about 330 bytes per completed step, so a
  * 100,000-step history replays in about 33 MiB of the 48 MiB of a call. */
 #define ENG_PASS_BUDGET ((size_t)16 * 1024 * 1024)
-/* Likewise after ENG_PASS_TIME_MS of a pass: every chunk commits, so an
- * isolate that dies in a long pass loses at most this much work. */
+/* Likewise once its bodies have run for ENG_PASS_TIME_MS, or for as long as
+ * its replay took if that was longer: every chunk commits, so an isolate that
+ * dies in a long pass loses one chunk, and replaying never costs more than
+ * executing, so a long workflow's total time stays linear in its steps. */
 #define ENG_PASS_TIME_MS 250
 #define ENG_PASS_CEILING ((size_t)40 * 1024 * 1024)
 

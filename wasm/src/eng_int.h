@@ -51,6 +51,7 @@ struct ab_ctx {
     int bodies;          /* step bodies run in this pass */
     size_t exec_base;    /* memory in use when the first body ran */
     double started;      /* when the pass began (host clock) */
+    double exec_started; /* when its first body ran */
     int careful;         /* this pass runs at most one body, after a committed marker */
     int died;            /* unaccounted death detected at event start */
     int changed;         /* something was written: bump updated_at */

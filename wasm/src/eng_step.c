@@ -220,7 +220,10 @@ static ab_rc attempt_succeeded(ab_ctx *c, db_step *s, const policy *p, cJSON *re
 static ab_rc run_body(ab_ctx *c, db_step *s, const policy *p, ab_step_fn fn, const cJSON *arg,
                       cJSON **out) {
     assert(c->mode == MODE_RUN && s->status == STEP_RUNNING && s->attempts >= 1);
-    if (c->bodies++ == 0) c->exec_base = cx_used(c->X);
+    if (c->bodies++ == 0) {
+        c->exec_base = cx_used(c->X);
+        c->exec_started = c->now;
+    }
     cJSON *res = NULL;
     c->mode = MODE_STEP;
     c->attempt = s->attempts;
@@ -280,8 +283,10 @@ static ab_rc do_step(ab_ctx *c, db_step *s, const ab_retry *retry, ab_step_fn fn
     }
     if (s->status == STEP_SLEEPING && s->wake_at > c->now) return eng_suspend(c, INST_SLEEPING);
     /* Enough for one call: the rest of the pass continues in a fresh one. */
-    if (c->bodies > 0 && (cx_used(c->X) - c->exec_base > ENG_PASS_BUDGET ||
-                          cx_used(c->X) > ENG_PASS_CEILING || c->now - c->started > ENG_PASS_TIME_MS))
+    double replayed = c->exec_started - c->started;
+    if (c->bodies > 0 &&
+        (cx_used(c->X) - c->exec_base > ENG_PASS_BUDGET || cx_used(c->X) > ENG_PASS_CEILING ||
+         c->now - c->exec_started > (replayed > ENG_PASS_TIME_MS ? replayed : ENG_PASS_TIME_MS)))
         return eng_suspend(c, INST_RUNNING);
 
     /* A fresh attempt: write the marker first, so a crash inside the body is
