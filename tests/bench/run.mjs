@@ -4,7 +4,10 @@
 //      run to completion by the create request: ms per workflow, µs per
 //      step, steps per second;
 //   2. replay: `benchmark-replay` with K = 100, 1,000, 10,000 completed
-//      steps, then one event, whose pass replays all K: µs per replayed step.
+//      steps, then one event, whose pass replays all K: µs per replayed step;
+//   3. scale: `benchmark` with 10,000, 50,000 and 100,000 steps (the pass
+//      commits and continues in chunks): ms per 10,000 steps, which stays
+//      flat when time is linear in N (BENCH_SCALE=0 skips it).
 // Results are recorded by hand in docs/performance.md.
 import { startDevServer } from '../support/devserver.js';
 
@@ -32,7 +35,7 @@ try {
     const repeat = steps >= 10000 ? Math.max(1, Math.floor(REPEAT / 2)) : REPEAT;
     for (let i = 0; i < repeat; i++) {
       const { ms, json } = await post(`${base}/workflows`, { type: 'benchmark', id: `bench-${steps}-${n++}`, payload: { steps, work: 100 } });
-      if (json.status !== 'completed' || json.steps.length !== steps) throw new Error(`bad run: ${json.status}`);
+      if (json.status !== 'completed' || json.result.steps !== steps) throw new Error(`bad run: ${json.status}`);
       times.push(ms);
     }
     const ms = median(times);
@@ -54,6 +57,22 @@ try {
     }
     const ms = median(times);
     console.log(`${String(k).padEnd(9)} ${ms.toFixed(1).padStart(8)} ${(ms * 1000 / k).toFixed(2).padStart(14)}`);
+  }
+  if (process.env.BENCH_SCALE !== '0') {
+    console.log('\n3. scale: benchmark with N steps (work = 1), create until completed');
+    console.log('N         ms total      ms per 10k steps');
+    for (const steps of [10000, 50000, 100000]) {
+      const id = `scale-${steps}-${n++}`;
+      const t0 = performance.now();
+      let { json } = await post(`${base}/workflows`, { type: 'benchmark', id, payload: { steps, work: 1 } });
+      while (json.status !== 'completed') {
+        if (json.status !== 'running') throw new Error(`bad scale run: ${json.status}`);
+        await new Promise((r) => setTimeout(r, 200));
+        json = await (await fetch(`${base}/workflows/${id}`)).json();
+      }
+      const ms = performance.now() - t0;
+      console.log(`${String(steps).padEnd(9)} ${ms.toFixed(0).padStart(8)} ${(ms * 10000 / steps).toFixed(0).padStart(16)}`);
+    }
   }
 } finally {
   await server.stop();
