@@ -40,6 +40,11 @@ static void expect_not_found(const char *id) {
     EXPECT_STR(r.body, "error.message", dr_printf("Workflow \"%s\" not found", id));
 }
 
+static void expect_not_found_at(const char *path) {
+    hn_use("nobody-here");
+    expect_error(dr_fetch("GET", path, NULL), 404, "WORKFLOW_NOT_FOUND");
+}
+
 /* A rejected request stored nothing in the current object. */
 static void expect_nothing_stored(const char *id) {
     expect_not_found(id);
@@ -1294,6 +1299,29 @@ static void test_row_sizes(void **state) {
     free(msg);
 }
 
+/* GET .../export holds every row of the instance's storage, with its
+ * columns: enough to rebuild the database elsewhere (the replay tool). */
+static void test_export(void **state) {
+    (void)state;
+    hn_use("ex");
+    dr_create("replay-counter", "ex", "{\"id\":\"x\"}");
+    dr_resp r = dr_get("ex");
+    dr_resp e = dr_fetch("GET", "/__ablauf/workflows/ex/export", NULL);
+    EXPECT_HTTP(e, 200);
+    EXPECT_STR(e.body, "format", "ablauf-export");
+    EXPECT_NUM(e.body, "schemaVersion", 3);
+    EXPECT_STR(e.body, "id", "ex");
+    assert_int_equal(jlen(e.body, "tables.ab_steps.rows"), 3);
+    assert_int_equal(jlen(e.body, "tables.ab_steps.columns"), 13);
+    EXPECT_STR(e.body, "tables.ab_steps.columns.0", "name");
+    EXPECT_STR(e.body, "tables.ab_instance.rows.0.2", "waiting");
+    assert_int_equal(jlen(e.body, "tables.ab_instance.columns"),
+                     jlen(e.body, "tables.ab_instance.rows.0"));
+    EXPECT_STR(e.body, "tables.ab_instance.rows.0.3", jtext(r.body, "payload"));
+    assert_int_equal(jlen(e.body, "tables.ab_meta.rows"), 1);
+    expect_not_found_at("/__ablauf/workflows/nope/export");
+}
+
 /* The listing outbox: a change's entry is written with the change, offered
  * after every event and by the alarm until it is acknowledged, so an isolate
  * that dies before delivering loses nothing. */
@@ -1541,6 +1569,7 @@ int test_engine_run(void) {
         cmocka_unit_test_setup(test_listing_follows_every_change, reset),
         cmocka_unit_test_setup(test_index_shard, reset),
         cmocka_unit_test_setup(test_outbox_until_acknowledged, reset),
+        cmocka_unit_test_setup(test_export, reset),
         cmocka_unit_test_setup(test_row_sizes, reset),
         cmocka_unit_test_setup(test_replay_costs_no_query_per_step, reset),
         cmocka_unit_test_setup(test_big_pass_in_chunks, reset),

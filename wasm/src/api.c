@@ -303,6 +303,28 @@ static int websocket(cx *X, const http_request *req, const route_match *m, http_
     return 101;
 }
 
+/* Everything the instance's storage holds, for the replay tool
+ * (docs/testing.md): {"format", "schemaVersion", "id", "tables"}. Behind the
+ * API token like every route. */
+static int export(cx *X, const route_match *m, http_response *res) {
+    db_instance *in;
+    sb out;
+    if (db_instance_load(X, &in) != CX_OK) return http_fail(X, res);
+    if (in == NULL || strcmp(in->id, m->instance) != 0) return not_found(X, res, m->instance);
+    sb_init(X, &out);
+    sb_printf(&out, "{\"format\":\"ablauf-export\",\"schemaVersion\":%d,\"id\":", DB_SCHEMA_VERSION);
+    sb_json_string(&out, in->id);
+    sb_puts(&out, ",\"tables\":");
+    if (db_export(X, &out) != CX_OK) return http_fail(X, res);
+    sb_puts(&out, "}");
+    char *body = sb_str(&out);
+    if (body == NULL) return http_oom(res);
+    res->status = 200;
+    res->body = body;
+    res->body_len = out.len;
+    return 200;
+}
+
 /* --- index shards ----------------------------------------------------------------- */
 
 static int index_put(cx *X, const http_request *req, http_response *res) {
@@ -375,6 +397,7 @@ static int dispatch(cx *X, const http_request *req, http_response *res) {
     case R_UPDATES: return updates(X, req, &m, res);
     case R_WS:
     case R_OBJECT_WS: return websocket(X, req, &m, res);
+    case R_EXPORT: return export(X, &m, res);
     case R_INDEX_PUT: return index_put(X, req, res);
     case R_INDEX_LIST: return index_list(X, req, res);
     case R_NONE:

@@ -557,6 +557,69 @@ static int updates_after_(cx *X, int64_t after, db_update **out, int *n) {
 
 int db_updates_after(cx *X, int64_t after, db_update **out, int *n) { SCRATCH(X, updates_after_(X, after, out, n)); }
 
+/* --- export ---------------------------------------------------------------------------- */
+
+/* The tables of an instance with their columns, in the order an import must
+ * insert them. */
+static const struct {
+    const char *table, *columns;
+} export_tables[] = {
+    {"ab_meta", "key, value"},
+    {"ab_instance", "id, type, status, payload, result, error, error_code, created_at, updated_at,"
+                    " result_bytes, event_open, died, careful, deaths, timer_at"},
+    {"ab_result", "id, value"},
+    {"ab_steps", STEP_COLUMNS},
+    {"ab_events", "name, payload, received_at"},
+    {"ab_updates", "seq, name, data, created_at, site"},
+    {"ab_fired", "key"},
+    {"ab_outbox", "shard, entry"},
+};
+
+/* The host's answer to sql as raw text (JSON rows), not parsed. */
+static int raw_rows(cx *X, const char *sql, char **text, int32_t *len) {
+    int32_t n = host_sql_exec(sql, (int32_t)strlen(sql), "[]", 2);
+    int32_t l = n >= 0 ? n : -n - 1;
+    char *buf = cx_alloc(X, (size_t)l + 1);
+    if (buf == NULL) {
+        char scratch[1];
+        if (l == 0) host_take(scratch);
+        return CX_NOMEM;
+    }
+    host_take(buf);
+    buf[l] = '\0';
+    if (n < 0) return cx_fail(X, CX_STORAGE, cx_keep_str(X, buf));
+    *text = buf;
+    *len = l;
+    return CX_OK;
+}
+
+int db_export(cx *X, sb *out) {
+    sb_puts(out, "{");
+    for (size_t i = 0; i < sizeof export_tables / sizeof export_tables[0]; i++) {
+        char *sql = sb_fmt(X, "SELECT %s FROM %s", export_tables[i].columns, export_tables[i].table);
+        char *rows;
+        int32_t len;
+        if (sql == NULL) return CX_NOMEM;
+        int rc = raw_rows(X, sql, &rows, &len);
+        if (rc != CX_OK) return rc;
+        sb_printf(out, "%s\"%s\":{\"columns\":[", i ? "," : "", export_tables[i].table);
+        /* "a, b, c" -> "a","b","c" */
+        const char *p = export_tables[i].columns;
+        for (int k = 0; *p; k++) {
+            while (*p == ' ' || *p == ',') p++;
+            const char *e = p;
+            while (*e && *e != ',') e++;
+            sb_printf(out, "%s\"%.*s\"", k ? "," : "", (int)(e - p), p);
+            p = e;
+        }
+        sb_puts(out, "],\"rows\":");
+        sb_append(out, rows, (size_t)len);
+        sb_puts(out, "}");
+    }
+    sb_puts(out, "}");
+    return out->oom ? CX_NOMEM : CX_OK;
+}
+
 /* --- outbox ---------------------------------------------------------------------------- */
 
 static int outbox_put_(cx *X, const char *shard, const char *entry) {

@@ -20,6 +20,7 @@
 
 #include "cJSON.h"
 #include "cx.h"
+#include "sb.h"
 #include "state.h"
 
 #define DB_SCHEMA_VERSION 3
@@ -135,6 +136,13 @@ int db_outbox_put(cx *X, const char *shard, const char *entry);
 int db_outbox_load(cx *X, db_outbox **rows, int *n);
 /* Deletes the row if it still holds exactly `entry` (a newer one stays). */
 int db_outbox_ack(cx *X, const char *shard, const char *entry);
+
+/* --- export ---------------------------------------------------------------- */
+
+/* Appends {"<table>": {"columns": [...], "rows": [[...], ...]}, ...} for
+ * every table of an instance to out (the rows as the host returned them, not
+ * re-parsed), so a tool can rebuild the database elsewhere. */
+int db_export(cx *X, sb *out);
 
 /* --- listing index shard -------------------------------------------------- */
 

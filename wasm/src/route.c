@@ -75,7 +75,7 @@ err_code route_parse(cx *X, const http_request *req, int internal, route_match *
             {"timeline", R_TIMELINE, "GET"}, {"pause", R_PAUSE, "POST"},
             {"resume", R_RESUME, "POST"},    {"terminate", R_TERMINATE, "POST"},
             {"updates", R_UPDATES, "GET"},   {"ws", R_WS, "GET"},
-            {"_advance", R_ADVANCE, "POST"},
+            {"_advance", R_ADVANCE, "POST"}, {"export", R_EXPORT, "GET"},
         };
         for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
             if (is(seg[3], len[3], sub[i].name)) {

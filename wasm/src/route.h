@@ -23,6 +23,7 @@ typedef enum route_id {
     R_UPDATES,    /* GET .../{id}/updates */
     R_WS,         /* GET .../{id}/ws */
     R_ADVANCE,    /* POST .../{id}/_advance (test hook) */
+    R_EXPORT,     /* GET .../{id}/export (the instance's whole storage) */
     /* reachable only on the object itself, never through the worker */
     R_OBJECT_WS,  /* GET /ws (docs/client.md) */
     R_INDEX_PUT,  /* POST /__index/put */
