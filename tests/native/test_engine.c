@@ -1299,6 +1299,39 @@ static void test_row_sizes(void **state) {
     free(msg);
 }
 
+/* Strict input at the worker entry: ids "." and ".." (URL normalisation
+ * would make them unreachable), malformed listing queries, and a token that
+ * is set but empty (fail closed). */
+static void test_strict_entry(void **state) {
+    (void)state;
+    expect_error(dr_worker("POST", "/__ablauf/workflows", "{\"type\":\"echo\",\"id\":\".\",\"payload\":{\"message\":\"m\"}}"),
+                 400, "VALIDATION_ERROR");
+    expect_error(dr_worker("POST", "/__ablauf/workflows", "{\"type\":\"echo\",\"id\":\"..\",\"payload\":{\"message\":\"m\"}}"),
+                 400, "VALIDATION_ERROR");
+    EXPECT_HTTP(dr_worker("POST", "/__ablauf/workflows", "{\"type\":\"echo\",\"id\":\"...\",\"payload\":{\"message\":\"m\"}}"), 201);
+    const char *bad[] = {"cursor=~x", "cursor=nan~x", "cursor=inf~x", "cursor=1e400~x", "cursor=0x10~x",
+                         "cursor=%201~x", "cursor=1~", "limit=%2010", "limit=+10", "limit=0x10", "limit=",
+                         "limit=1001", "limit=0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        dr_resp r = dr_worker("GET", dr_printf("/__ablauf/workflows?%s", bad[i]), NULL);
+        if (r.status != 400) fail_msg("%s: HTTP %d %s", bad[i], r.status, r.body);
+        EXPECT_STR(r.body, "error.code", "VALIDATION_ERROR");
+    }
+    EXPECT_HTTP(dr_worker("GET", "/__ablauf/workflows?limit=10&cursor=1700000000000~abc", NULL), 200);
+    /* set but empty: every route refuses, the log says why */
+    const char *routes[][2] = {{"GET", "/__ablauf/workflows"}, {"GET", "/__ablauf/types"},
+                               {"POST", "/__ablauf/workflows"}, {"GET", "/__ablauf/workflows/x"}};
+    for (size_t i = 0; i < 4; i++) {
+        dr_req q = {.method = routes[i][0], .path = routes[i][1], .env = "{\"ABLAUF_API_TOKEN\":\"\"}",
+                    .body = "{\"type\":\"echo\"}"};
+        dr_resp r = dr_edge_req(&q);
+        expect_error(r, 500, "INTERNAL_ERROR");
+        EXPECT_CONTAINS(jstr(r.body, "error.message"), "ABLAUF_API_TOKEN is set but empty");
+        assert_null(jget(r.meta, "forward"));
+        EXPECT_CONTAINS(hn_log_last(), "ABLAUF_API_TOKEN is set but empty");
+    }
+}
+
 /* GET .../export holds every row of the instance's storage, with its
  * columns: enough to rebuild the database elsewhere (the replay tool). */
 static void test_export(void **state) {
@@ -1570,6 +1603,7 @@ int test_engine_run(void) {
         cmocka_unit_test_setup(test_index_shard, reset),
         cmocka_unit_test_setup(test_outbox_until_acknowledged, reset),
         cmocka_unit_test_setup(test_export, reset),
+        cmocka_unit_test_setup(test_strict_entry, reset),
         cmocka_unit_test_setup(test_row_sizes, reset),
         cmocka_unit_test_setup(test_replay_costs_no_query_per_step, reset),
         cmocka_unit_test_setup(test_big_pass_in_chunks, reset),

@@ -7,6 +7,7 @@
 
 #include "ablauf.h"
 #include "eng.h"
+#include "host.h"
 #include "lim.h"
 #include "route.h"
 #include "sb.h"
@@ -94,6 +95,18 @@ static int forward(cx *X, http_response *res, const char *object, const char *cr
     return res->status;
 }
 
+/* n bytes of decimal digits as a number up to max; -1 if empty, not all
+ * digits, or larger. */
+static long long digits(const char *s, size_t n, long long max) {
+    long long v = 0;
+    if (n == 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (max - (s[i] - '0')) / 10) return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 /* Validates the list query; fills the shard query path. */
 static int list(cx *X, const http_request *req, http_response *res) {
     int bad = 0;
@@ -104,10 +117,9 @@ static int list(cx *X, const http_request *req, http_response *res) {
     if (bad) return http_error(X, res, ERR_VALIDATION_ERROR, "Malformed query string", NULL);
     long n = LIST_DEFAULT;
     if (limit) {
-        char *end;
-        n = strtol(limit, &end, 10);
-        if (*limit == '\0' || *end != '\0' || n < 1 || n > LIST_MAX)
-            return http_error(X, res, ERR_VALIDATION_ERROR, "limit must be an integer from 1 to 1000", NULL);
+        /* digits only: strtol would take " 10", "+10" and "0x10" */
+        n = digits(limit, strlen(limit), LIST_MAX);
+        if (n < 1) return http_error(X, res, ERR_VALIDATION_ERROR, "limit must be an integer from 1 to 1000", NULL);
     }
     inst_status st;
     if (status && state_inst_parse(status, &st) != 0)
@@ -118,11 +130,10 @@ static int list(cx *X, const http_request *req, http_response *res) {
     if (cursor) {
         /* cursor = "<updatedAt>~<id>", from a previous page */
         const char *tilde = strchr(cursor, '~');
-        char *end;
-        double at = strtod(cursor, &end);
-        if (tilde == NULL || end != tilde || !lim_valid_id(tilde + 1))
-            return http_error(X, res, ERR_VALIDATION_ERROR, "Malformed cursor", NULL);
-        sb_printf(&path, "&cursorAt=%.0f&cursorId=%s", at, tilde + 1);
+        long long at = tilde ? digits(cursor, (size_t)(tilde - cursor), (long long)9e15) : -1;
+        if (at < 0 || !lim_valid_id(tilde + 1))
+            return http_error(X, res, ERR_VALIDATION_ERROR, "Malformed cursor: pass nextCursor back as it came", NULL);
+        sb_printf(&path, "&cursorAt=%lld&cursorId=%s", at, tilde + 1);
     }
     /* type and status are plain words or validated above; encode type anyway */
     if (type) {
@@ -226,7 +237,13 @@ void edge_handle(cx *X, const http_request *req, http_response *res) {
         http_error(X, res, e, "Not found", NULL);
         return;
     }
-    if (!authorized(X, req, m.id == R_WS)) {
+    if (req->token_empty) {
+        /* Set but empty is neither "open" nor a token: fail closed, loudly. */
+        static const char why[] = "ABLAUF_API_TOKEN is set but empty: every request is refused. Set a "
+                                  "token, or remove the variable for an open local server";
+        host_log(3, why, (int32_t)sizeof why - 1);
+        http_error(X, res, ERR_INTERNAL_ERROR, why, NULL);
+    } else if (!authorized(X, req, m.id == R_WS)) {
         http_error(X, res, ERR_UNAUTHORIZED, "Missing or invalid bearer token", NULL);
     } else if (e != ERR_NONE) {
         http_error(X, res, e, why ? why : e == ERR_METHOD_NOT_ALLOWED ? "Method not allowed" : "Not found", NULL);

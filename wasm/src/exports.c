@@ -45,6 +45,8 @@ static int parse_request(const char *meta, uint32_t meta_len, const char *body, 
     req->body_too_large = cJSON_IsTrue(cJSON_GetObjectItem(m, "bodyTooLarge"));
     const cJSON *env = cJSON_GetObjectItem(m, "env");
     req->token = env_str(env, "ABLAUF_API_TOKEN");
+    const char *raw = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, "ABLAUF_API_TOKEN"));
+    req->token_empty = raw != NULL && *raw == '\0';
     req->cors = env_str(env, "ABLAUF_CORS_ORIGINS");
     const char *hooks = env_str(env, "ABLAUF_TEST_HOOKS");
     req->hooks = hooks && strcmp(hooks, "1") == 0;

@@ -25,6 +25,7 @@ typedef struct http_request {
     int body_too_large;  /* the host saw more than LIM_BODY_MAX bytes */
     /* configuration (wrangler vars) */
     const char *token;   /* ABLAUF_API_TOKEN or NULL */
+    int token_empty;     /* ABLAUF_API_TOKEN is set but empty: a misconfiguration */
     const char *cors;    /* ABLAUF_CORS_ORIGINS or NULL */
     int hooks;           /* ABLAUF_TEST_HOOKS == "1" */
 } http_request;

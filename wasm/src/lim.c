@@ -48,6 +48,8 @@ int lim_valid_id(const char *s) {
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > LIM_NAME_MAX) return 0;
     if (s[0] == '_' && s[1] == '_') return 0;
+    /* URL normalisation would send every route of these elsewhere */
+    if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||

@@ -30,10 +30,11 @@ int lim_parse_duration(const char *s, int64_t *ms);
 /* "<int>(b|kb|mb|gb)" (binary units) -> bytes. 0 or -1 as above. */
 int lim_parse_size(const char *s, int64_t *bytes);
 
-/* Instance id: 1..128 bytes of [A-Za-z0-9._:@-], not starting with "__";
+/* Instance id: 1..128 bytes of [A-Za-z0-9._:@-], not starting with "__",
+ * not "." or "..";
  * LIM_ID_RULE says so in the words of every error message. */
 int lim_valid_id(const char *s);
-#define LIM_ID_RULE "1 to 128 characters of A-Z a-z 0-9 . _ : @ -, not starting with __"
+#define LIM_ID_RULE "1 to 128 characters of A-Z a-z 0-9 . _ : @ -, not starting with __, not . or .."
 
 /* Step, event and update names: 1..128 bytes of valid UTF-8 without control
  * characters. */
