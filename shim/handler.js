@@ -3,7 +3,7 @@
 // fan out to, or which static file to serve. The worker entry and the binding
 // client both call it.
 import { engine, EngineTrap, makeHost } from './engine.js';
-import { describe, internalError, readBody, toResponse } from './http.js';
+import { abortedResponse, describe, internalError, readBody, toResponse } from './http.js';
 import { dashboardHtml, clientJs } from '../build/assets.js';
 
 function addHeaders(response, headers) {
@@ -15,7 +15,8 @@ function addHeaders(response, headers) {
 
 /** Serves one /__ablauf request; env holds WORKFLOW_RUNNER and the ABLAUF_* vars. */
 export async function handle(request, env) {
-  const { body, tooLarge } = await readBody(request);
+  const { body, tooLarge, aborted } = await readBody(request);
+  if (aborted) return abortedResponse();
   const meta = describe(request, env, tooLarge);
   let out;
   try {

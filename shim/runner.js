@@ -4,7 +4,7 @@
 // moves bytes, commits, and applies what the engine asked for.
 import { DurableObject } from 'cloudflare:workers';
 import { engine, EngineTrap, makeHost } from './engine.js';
-import { describe, internalError, readBody, toResponse } from './http.js';
+import { abortedResponse, describe, internalError, readBody, toResponse } from './http.js';
 
 // How long one request may keep settling a pass that continues (see fetch).
 const SETTLE_MS = 20000;
@@ -82,7 +82,8 @@ export class WorkflowRunner extends DurableObject {
 
   async fetch(request) {
     // The body is read before queueing: a slow upload holds up no one.
-    const { body, tooLarge } = await readBody(request);
+    const { body, tooLarge, aborted } = await readBody(request);
+    if (aborted) return abortedResponse();
     return this.serial(() => this.handle(request, body, tooLarge));
   }
 
@@ -114,9 +115,15 @@ export class WorkflowRunner extends DurableObject {
     }
   }
 
+  // A socket the engine closes at once (a late joiner to an ended instance,
+  // a workflow without updates) is accepted with the standard API: the
+  // runtime sends a hibernatable socket's close only when the object
+  // hibernates (about 10 s locally), a standard one's at once. Sockets that
+  // stay open are hibernatable, so the object can sleep while clients wait.
   accept({ frames, close, reason }) {
     const [client, server] = Object.values(new WebSocketPair());
-    this.ctx.acceptWebSocket(server);
+    if (close) server.accept();
+    else this.ctx.acceptWebSocket(server);
     for (const f of frames) server.send(f);
     if (close) server.close(close, reason || '');
     return new Response(null, { status: 101, webSocket: client });

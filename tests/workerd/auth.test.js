@@ -11,6 +11,21 @@ const secured = () => ({ ...env, ABLAUF_API_TOKEN: TOKEN });
 const bearer = (t) => ({ authorization: `Bearer ${t}` });
 
 describe('bearer token', () => {
+  it('refuses every request when ABLAUF_API_TOKEN is set but empty (fail closed) and stores nothing', async () => {
+    const id = uid('auth-empty');
+    const empty = { ...env, ABLAUF_API_TOKEN: '' };
+    const tries = [['POST', '/workflows', { body: { type: 'echo', id, payload: { message: 'x' } } }],
+      ['GET', '/workflows'], ['GET', '/types'], ['GET', `/workflows/${id}`], ['POST', `/workflows/${id}/pause`]];
+    for (const [method, path, opts] of tries) {
+      for (const headers of [{}, bearer(''), bearer('anything')]) {
+        const res = await viaHandle(handle, empty, method, path, { ...opts, headers });
+        expectError(res, 'INTERNAL_ERROR');
+        expect(res.body.error.message).toContain('ABLAUF_API_TOKEN is set but empty');
+      }
+    }
+    expectError(await viaHandle(handle, env, 'GET', `/workflows/${id}`), 'WORKFLOW_NOT_FOUND');
+  });
+
   it('answers 401 UNAUTHORIZED for a missing or wrong token and stores nothing', async () => {
     const id = uid('auth-create');
     const body = { type: 'echo', id, payload: { message: 'x' } };

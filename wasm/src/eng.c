@@ -342,6 +342,14 @@ int eng_set_status(cx *X, eng_state *st, inst_status status) {
 int eng_terminate(cx *X, eng_state *st) {
     int rc = db_events_clear(X);
     if (rc != CX_OK) return rc;
+    /* Nothing waits any more: a sleeping or waiting step keeps its status for
+     * the record but loses its wake-up time. */
+    for (int i = 0; i < st->nsteps; i++) {
+        db_step *s = st->steps[i];
+        if (s->wake_at == DB_NULL_TIME) continue;
+        s->wake_at = DB_NULL_TIME;
+        if ((rc = db_step_save(X, s)) != CX_OK) return rc;
+    }
     st->inst->status = INST_TERMINATED;
     st->inst->updated_at = host_now();
     if ((rc = save_instance(X, st, 1)) != CX_OK) return rc; /* an ended instance has no timer */

@@ -1,0 +1,94 @@
+// Oversized and broken uploads, and sockets that close at once, over real
+// HTTP against wrangler dev with Node's fetch and ws.
+import http from 'node:http';
+import { inject, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+
+const base = inject('baseUrl');
+const api = `${base}/__ablauf/workflows`;
+const MiB = 1024 * 1024;
+
+describe('uploads over 1 MiB', () => {
+  it('20 oversized creates and events in a row each get 413, and the next request on the connection succeeds', async () => {
+    const run = Date.now();
+    const big = JSON.stringify({ type: 'echo', payload: { message: 'x'.repeat(MiB + 10) } });
+    await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'multi-event', id: `up-${run}`, payload: { name: 'U' } }) });
+    for (let i = 0; i < 20; i++) {
+      const url = i % 2 ? `${api}/up-${run}/events/first-approval` : api;
+      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      expect(r.status).toBe(413);
+      expect((await r.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+      const next = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'echo', id: `up-${run}-${i}`, payload: { message: 'ok' } }) });
+      expect(next.status).toBe(201);
+      expect((await next.json()).result).toEqual({ original: 'ok', echoed: 'ok' });
+    }
+    // nothing of the oversized requests was stored
+    const s = await (await fetch(`${api}/up-${run}`)).json();
+    expect(s.status).toBe('waiting');
+  }, 120000);
+
+  it('a body that stalls after 1 MiB gets its 413 promptly', async () => {
+    const url = new URL(api);
+    const t0 = Date.now();
+    const status = await new Promise((resolve, reject) => {
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write('{"type":"echo","payload":{"message":"');
+      req.write('x'.repeat(MiB + 100)); // then nothing more, never the end
+    });
+    expect(status).toBe(413);
+    expect(Date.now() - t0).toBeLessThan(2000); // the drain stops when no data comes for 300 ms
+  }, 30000);
+
+  it('a client that disconnects mid-upload leaves the server serving', async () => {
+    const url = new URL(api);
+    await new Promise((resolve) => {
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(200000) } });
+      req.on('error', () => resolve());
+      req.write('{"type":"echo","payload":{"message":"');
+      setTimeout(() => { req.destroy(); resolve(); }, 100);
+    });
+    const r = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'echo', payload: { message: 'after' } }) });
+    expect(r.status).toBe(201);
+  });
+});
+
+describe('sockets the server closes at once', () => {
+  async function closeTime(path) {
+    const t0 = Date.now();
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/__ablauf/workflows/${path}`);
+    const frames = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    const code = await new Promise((resolve) => ws.on('close', (c) => resolve(c)));
+    return { ms: Date.now() - t0, code, frames };
+  }
+
+  it('a late joiner to an ended instance gets its updates, the end frame and the close within 1 s', async () => {
+    const id = `late-${Date.now()}`;
+    await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'sse-test', id, payload: { itemCount: 4 } }) });
+    const { ms, code, frames } = await closeTime(`${id}/ws`);
+    expect(code).toBe(1000);
+    expect(frames.at(-1)).toEqual({ event: 'close', data: {} });
+    expect(frames[0].event).toBe('done');
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('a workflow without updates is closed with 1008 within 1 s', async () => {
+    const id = `noup-${Date.now()}`;
+    await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'echo', id, payload: { message: 'm' } }) });
+    const { ms, code } = await closeTime(`${id}/ws`);
+    expect(code).toBe(1008);
+    expect(ms).toBeLessThan(1000);
+  });
+});
