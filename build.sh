@@ -126,8 +126,12 @@ build_native() {
   need_pkgs libsqlite3-dev libcmocka-dev
   command -v cc >/dev/null || apt_install gcc
   mkdir -p "$OUT/native"
+  # The differential corpus of the json group (test_json.c): texts and what
+  # Node's JSON.parse says about them, the same bytes every time (seeded).
+  node tests/fuzz/gen-json-corpus.mjs "$OUT/native/json-corpus.txt" >&2
   local san=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   cc -g -O1 "${san[@]}" "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native -DAB_NATIVE_TESTS=1 \
+    -DAB_JSON_CORPUS="\"$OUT/native/json-corpus.txt\"" \
     -o "$OUT/native/engine_tests" "${SRCS[@]}" tests/native/*.c "$CJSON/cJSON.c" \
     -lsqlite3 -lcmocka -lm
   say "built $OUT/native/engine_tests"
