@@ -4,7 +4,8 @@
 #   ./build.sh          the WebAssembly module build/engine.wasm (+ generated types)
 #   ./build.sh native   the native engine test binary build/native/engine_tests
 #                       (Debian's sqlite3 + cmocka, ASan + UBSan)
-#   ./build.sh fuzz     the libFuzzer target build/fuzz/fuzz_api (tests/fuzz)
+#   ./build.sh fuzz     the libFuzzer targets build/fuzz/fuzz_api, fuzz_json, fuzz_schema
+#                       (tests/fuzz) and the seeds of the last two
 #   ./build.sh all      all of the above
 #   ./build.sh deps     only check the toolchain and fetch cJSON
 #
@@ -126,8 +127,12 @@ build_native() {
   need_pkgs libsqlite3-dev libcmocka-dev
   command -v cc >/dev/null || apt_install gcc
   mkdir -p "$OUT/native"
+  # The differential corpus of the json group (test_json.c): texts and what
+  # Node's JSON.parse says about them, the same bytes every time (seeded).
+  node tests/fuzz/gen-json-corpus.mjs "$OUT/native/json-corpus.txt" >&2
   local san=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   cc -g -O1 "${san[@]}" "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native -DAB_NATIVE_TESTS=1 \
+    -DAB_JSON_CORPUS="\"$OUT/native/json-corpus.txt\"" \
     -o "$OUT/native/engine_tests" "${SRCS[@]}" tests/native/*.c "$CJSON/cJSON.c" \
     -lsqlite3 -lcmocka -lm
   say "built $OUT/native/engine_tests"
@@ -136,11 +141,23 @@ build_native() {
 build_fuzz() {
   need_pkgs clang-14 libclang-rt-14-dev libsqlite3-dev
   mkdir -p "$OUT/fuzz"
-  clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native \
-    -o "$OUT/fuzz/fuzz_api" "${SRCS[@]}" tests/native/host_native.c tests/native/drive.c \
-    tests/fuzz/fuzz_api.c "$CJSON/cJSON.c" -lsqlite3 -lm
+  local fz=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+            "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native)
+  clang-14 "${fz[@]}" -o "$OUT/fuzz/fuzz_api" "${SRCS[@]}" tests/native/host_native.c \
+    tests/native/drive.c tests/fuzz/fuzz_api.c "$CJSON/cJSON.c" -lsqlite3 -lm
   say "built $OUT/fuzz/fuzz_api"
+  # The reader and printer (wasm/src/json.c), and schema validation over
+  # arbitrary schema/value pairs. Their seeds come from the differential
+  # corpus generator (deterministic), not from the repository.
+  local t
+  for t in fuzz_json fuzz_schema; do
+    clang-14 "${fz[@]}" -o "$OUT/fuzz/$t" "${SRCS[@]}" tests/native/host_native.c \
+      "tests/fuzz/$t.c" "$CJSON/cJSON.c" -lsqlite3 -lm
+    say "built $OUT/fuzz/$t"
+  done
+  rm -rf "$OUT/fuzz/json-seeds" "$OUT/fuzz/schema-seeds"
+  node tests/fuzz/gen-json-corpus.mjs "$OUT/fuzz/json-corpus.txt" --seeds "$OUT/fuzz/json-seeds" \
+    --schema-seeds "$OUT/fuzz/schema-seeds" >&2
 }
 
 fetch_cjson

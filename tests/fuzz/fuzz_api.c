@@ -51,7 +51,13 @@ static void check_status(dr_resp r, const int *allowed) {
 }
 
 /* Objects: "fz-wait" holds a multi-event instance waiting for first-approval;
- * creates go to a fresh object each time one succeeds. */
+ * creates go to a fresh object each time one succeeds. The native host holds
+ * at most 64 objects ("default", "fz-wait" and fz-new-0 .. fz-new-<fresh>),
+ * so the world starts again before a create could need a 65th: a corpus
+ * that evolved many successful creates (replayed with -runs=0 or resumed)
+ * used to abort with "host_native: too many objects" before the periodic
+ * reset came round. */
+#define FRESH_MAX 48
 static void setup(void) {
     dr_reset();
     hn_use("fz-wait");
@@ -64,7 +70,8 @@ static void setup(void) {
 static const char *fresh_object(void) { return dr_printf("fz-new-%lu", fresh); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (!initialised || ++inputs % 2000 == 0) setup();
+    /* Every 2,000 inputs the driver's string pool is freed too (dr_reset). */
+    if (!initialised || ++inputs % 2000 == 0 || fresh >= FRESH_MAX) setup();
     if (size == 0) return 0;
     unsigned mode = data[0] % 4;
     const char *body = (const char *)data + 1;

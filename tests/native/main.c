@@ -13,6 +13,7 @@ int main(void) {
     failed += test_schema_run() != 0;
     dr_reset();
     failed += test_lim_run() != 0;
+    failed += test_json_run() != 0;
     failed += test_route_run() != 0;
     failed += test_engine_run() != 0;
     failed += test_arena_run() != 0;

@@ -5,6 +5,7 @@
 
 int test_schema_run(void);
 int test_lim_run(void);
+int test_json_run(void);
 int test_route_run(void);
 int test_engine_run(void);
 int test_arena_run(void);
