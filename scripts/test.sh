@@ -72,6 +72,19 @@ if [[ ",$TIERS," == *",fuzz,"* ]]; then
   rm -rf "$work"
 fi
 
+if [[ ",$TIERS," == *",fuzz,"* ]]; then
+  note "tier 1c: libFuzzer over the JSON reader/printer and schema validation (fixed seed and run count)"
+  for t in fuzz_json:json-seeds fuzz_schema:schema-seeds; do
+    work=$(mktemp -d)
+    if ./build/fuzz/${t%%:*} -runs="${FUZZ_RUNS:-20000}" -seed=1 -artifact_prefix=build/fuzz/ "$work" "build/fuzz/${t#*:}" 2>&1 | tail -n 1; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+      passed=$((passed + 1)); echo "${t%%:*}: 1 passed"
+    else
+      failed=$((failed + 1)); status=1; echo "${t%%:*}: 1 failed (reproducer in build/fuzz/)"
+    fi
+    rm -rf "$work"
+  done
+fi
+
 if [[ ",$TIERS," == *",types,"* ]]; then
   note "generated TypeScript types (tsc over tests/types)"
   if npx tsc -p tests/types; then passed=$((passed + 1)); echo "types: 1 passed"
