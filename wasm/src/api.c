@@ -9,6 +9,7 @@
 #include "db.h"
 #include "eng.h"
 #include "host.h"
+#include "json.h"
 #include "lim.h"
 #include "route.h"
 #include "sb.h"
@@ -61,8 +62,9 @@ static int load(cx *X, const route_match *m, eng_state *st, http_response *res) 
 static int create(cx *X, const http_request *req, http_response *res) {
     cJSON *body;
     const char *why;
-    err_code e = http_parse_body(X, req, 0, &body, &why);
-    if (e != ERR_NONE) return http_error(X, res, e, why, NULL);
+    cJSON *details;
+    err_code e = http_parse_body(X, req, 0, &body, &why, &details);
+    if (e != ERR_NONE) return http_error(X, res, e, why, details);
     const char *type, *id;
     if (http_create_envelope(X, res, body, &type, &id) != 0) return res->status;
     const ab_workflow *wf = eng_find_workflow(type);
@@ -93,7 +95,7 @@ static int create(cx *X, const http_request *req, http_response *res) {
         return http_error(X, res, ERR_WORKFLOW_ALREADY_EXISTS,
                           sb_fmt(X, "Workflow \"%s\" already exists with type \"%s\"", id, st.inst->type), d);
     }
-    char *text = cJSON_PrintUnformatted(payload);
+    char *text = json_print(X, payload);
     if (text == NULL) return http_oom(res);
     if (eng_create(X, &st, id, wf, text) != CX_OK || eng_run(X, &st) != CX_OK) return http_fail(X, res);
     return status_response(X, res, 201, &st);
@@ -112,8 +114,9 @@ static int event(cx *X, const http_request *req, const route_match *m, http_resp
                                    st.inst->type), m->event, NULL);
     cJSON *payload;
     const char *why;
-    err_code e = http_parse_body(X, req, 1, &payload, &why);
-    if (e != ERR_NONE) return http_error(X, res, e, why, NULL);
+    cJSON *details;
+    err_code e = http_parse_body(X, req, 1, &payload, &why, &details);
+    if (e != ERR_NONE) return http_error(X, res, e, why, details);
     if (payload == NULL) payload = cJSON_CreateNull();
     cJSON *issues;
     char *which = sb_fmt(X, "event \"%s\"", def->name);
@@ -126,7 +129,7 @@ static int event(cx *X, const http_request *req, const route_match *m, http_resp
                             m->event, issues);
     if (state_inst_ended(st.inst->status)) return not_running(X, res, st.inst);
 
-    char *text = cJSON_PrintUnformatted(payload);
+    char *text = json_print(X, payload);
     if (text == NULL) return http_oom(res);
     int delivered = 0;
     if (st.inst->status != INST_PAUSED && eng_deliver(X, &st, m->event, text, &delivered) != CX_OK)
@@ -331,7 +334,7 @@ static int index_put(cx *X, const http_request *req, http_response *res) {
     cJSON *j;
     const char *why;
     db_entry e;
-    if (http_parse_body(X, req, 0, &j, &why) != ERR_NONE)
+    if (http_parse_body(X, req, 0, &j, &why, NULL) != ERR_NONE)
         return http_error(X, res, ERR_VALIDATION_ERROR, why, NULL);
     e.id = cJSON_GetStringValue(cJSON_GetObjectItem(j, "id"));
     e.type = cJSON_GetStringValue(cJSON_GetObjectItem(j, "type"));

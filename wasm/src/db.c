@@ -6,12 +6,13 @@
 #include <string.h>
 
 #include "host.h"
+#include "json.h"
 #include "sb.h"
 
 int db_exec(cx *X, const char *sql, const cJSON *params, cJSON **rows) {
     char *ptext = NULL;
     if (rows) *rows = NULL;
-    if (params != NULL && (ptext = cJSON_PrintUnformatted(params)) == NULL) return cx_nomem(X);
+    if (params != NULL && (ptext = json_print(X, params)) == NULL) return cx_nomem(X);
     int32_t n = host_sql_exec(sql, (int32_t)strlen(sql), ptext ? ptext : "[]",
                               ptext ? (int32_t)strlen(ptext) : 2);
     int32_t len = n >= 0 ? n : -n - 1;

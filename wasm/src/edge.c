@@ -8,6 +8,7 @@
 #include "ablauf.h"
 #include "eng.h"
 #include "host.h"
+#include "json.h"
 #include "lim.h"
 #include "route.h"
 #include "sb.h"
@@ -259,9 +260,10 @@ void edge_handle(cx *X, const http_request *req, http_response *res) {
         /* The instance's object is named by its id, so the id is needed here:
          * read it (or make one) and let the object validate the rest. */
         cJSON *body;
-        e = http_parse_body(X, req, 0, &body, &why);
+        cJSON *details;
+        e = http_parse_body(X, req, 0, &body, &why, &details);
         if (e != ERR_NONE) {
-            http_error(X, res, e, why, NULL);
+            http_error(X, res, e, why, details);
             cors(X, req, res);
             return;
         }

@@ -7,6 +7,7 @@
 
 #include "eng_int.h"
 #include "host.h"
+#include "json.h"
 #include "lim.h"
 #include "sb.h"
 #include "schema.h"
@@ -186,7 +187,7 @@ static int outbox_entry(cx *X, const db_instance *in) {
     db_entry e;
     eng_entry_of(in, &e);
     cJSON *j = eng_entry_json(X, &e);
-    char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+    char *text = j ? json_print(X, j) : NULL;
     char *shard = lim_shard_name(X, lim_shard_of(in->id));
     if (text == NULL || shard == NULL) return CX_NOMEM;
     return db_outbox_put(X, shard, text);
@@ -213,7 +214,7 @@ static int pass_settle(ab_ctx *c, ab_rc rc, cJSON *result) {
     if (c->fatal) return c->fatal; /* the engine failed: leave the instance as it is */
     switch (rc) {
     case AB_OK: {
-        char *text = result ? cJSON_PrintUnformatted(result) : "null";
+        char *text = result ? json_print(X, result) : "null";
         if (text == NULL) return CX_NOMEM;
         size_t bytes = strlen(text);
         if (bytes > LIM_VALUE_MAX) {

@@ -8,6 +8,7 @@
 
 #include "eng_int.h"
 #include "host.h"
+#include "json.h"
 #include "lim.h"
 #include "sb.h"
 
@@ -154,7 +155,7 @@ static int history_add(ab_ctx *c, db_step *s, int attempt, const char *error, do
         !cJSON_AddNumberToObject(e, "duration", duration) || !cJSON_AddItemToArray(h, e))
         return CX_NOMEM;
     for (;;) {
-        s->history = cJSON_PrintUnformatted(h);
+        s->history = json_print(c->X, h);
         if (s->history == NULL) return CX_NOMEM;
         if (strlen(s->history) <= LIM_HISTORY_MAX || cJSON_GetArraySize(h) <= 1) return CX_OK;
         cJSON_DeleteItemFromArray(h, 0);
@@ -188,7 +189,7 @@ static ab_rc attempt_failed(ab_ctx *c, db_step *s, const policy *p, const char *
 /* A body's result, checked against both size limits and stored. */
 static ab_rc attempt_succeeded(ab_ctx *c, db_step *s, const policy *p, cJSON *res, double took,
                                cJSON **out) {
-    char *text = res ? cJSON_PrintUnformatted(res) : "null";
+    char *text = res ? json_print(c->X, res) : "null";
     if (text == NULL) return eng_abort(c, CX_NOMEM);
     int64_t bytes = (int64_t)strlen(text);
     if (bytes > LIM_STEP_RESULT_MAX) {

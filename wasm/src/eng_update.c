@@ -6,6 +6,7 @@
 
 #include "eng_int.h"
 #include "host.h"
+#include "json.h"
 #include "lim.h"
 #include "sb.h"
 #include "schema.h"
@@ -53,7 +54,7 @@ ab_rc eng_send_update(ab_ctx *c, const char *name, const cJSON *value, int persi
     if (bad)
         return eng_fail(c, ERR_VALIDATION_ERROR, "Update \"%s\" is invalid: %s", name,
                         schema_first_issue(X, issues));
-    char *data = value ? cJSON_PrintUnformatted(value) : "null";
+    char *data = value ? json_print(X, value) : "null";
     if (data == NULL) return eng_abort(c, CX_NOMEM);
     if (strlen(data) > LIM_VALUE_MAX)
         return eng_fail(c, ERR_VALIDATION_ERROR, "Update \"%s\" of %zu bytes exceeds the 1 MiB limit of a value",

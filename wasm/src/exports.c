@@ -8,6 +8,7 @@
 #include "edge.h"
 #include "eng.h"
 #include "http.h"
+#include "json.h"
 #include "lim.h"
 
 #ifdef AB_WASM
@@ -73,7 +74,7 @@ static ab_output *finish(cx *h, http_response *res) {
     if (res->meta != NULL) {
         cJSON_DeleteItemFromObject(res->meta, "status");
         if (cJSON_AddNumberToObject(res->meta, "status", res->status) != NULL)
-            meta = cJSON_PrintUnformatted(res->meta);
+            meta = json_print(h, res->meta);
     }
     if (meta == NULL) {
         /* Nothing left to build a description with: a fixed one. */

@@ -5,6 +5,7 @@
 
 #include "lim.h"
 #include "host.h"
+#include "json.h"
 #include "sb.h"
 
 
@@ -56,7 +57,7 @@ int http_oom(http_response *res) {
 }
 
 int http_json_value(cx *X, http_response *res, int status, const cJSON *v) {
-    char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+    char *text = v ? json_print(X, v) : NULL;
     if (text == NULL) return http_oom(res);
     return http_json(res, status, text);
 }
@@ -143,8 +144,9 @@ int http_fail(cx *X, http_response *res) {
 }
 
 err_code http_parse_body(cx *X, const http_request *req, int allow_empty, cJSON **out,
-                         const char **why) {
+                         const char **why, cJSON **details) {
     *out = NULL;
+    if (details) *details = NULL;
     if (req->body_too_large || req->body_len > LIM_BODY_MAX) {
         *why = "Request body exceeds 1 MiB";
         return ERR_PAYLOAD_TOO_LARGE;
@@ -156,20 +158,24 @@ err_code http_parse_body(cx *X, const http_request *req, int allow_empty, cJSON 
         *why = "Request body must be JSON";
         return ERR_VALIDATION_ERROR;
     }
-    const char *end = NULL;
-    cJSON *v = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
-    if (v == NULL && X->rc == CX_NOMEM) {
+    /* The strict reader (docs/json.md): RFC 8259, UTF-8, no duplicate keys,
+     * no \u0000, finite numbers, at most 64 levels. */
+    json_error err;
+    cJSON *v;
+    int rc = json_parse(X, req->body, req->body_len, &v, &err);
+    if (rc == CX_NOMEM) {
         *why = "Out of memory";
         return ERR_INTERNAL_ERROR;
     }
-    if (v == NULL) {
-        size_t at = end ? (size_t)(end - req->body) : 0;
-        *why = sb_fmt(X, "Malformed JSON body (at byte %zu)", at);
+    if (rc == JSON_INVALID) {
+        cJSON *issue = json_issue(X, &err);
+        if (details && issue) {
+            *details = cJSON_CreateObject();
+            cJSON *issues = cJSON_AddArrayToObject(*details, "issues");
+            if (issues) cJSON_AddItemToArray(issues, issue);
+        }
+        *why = sb_fmt(X, "Malformed JSON body: %s (at byte %zu)", err.message, err.offset);
         if (*why == NULL) *why = "Malformed JSON body";
-        return ERR_VALIDATION_ERROR;
-    }
-    if (lim_json_depth(v, LIM_JSON_DEPTH) > LIM_JSON_DEPTH) {
-        *why = "JSON nesting deeper than 64 levels";
         return ERR_VALIDATION_ERROR;
     }
     *out = v;

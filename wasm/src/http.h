@@ -45,12 +45,13 @@ const char *http_header(const http_request *req, const char *name);
  * present but undecodable. */
 const char *http_query(cx *X, const http_request *req, const char *name, int *bad);
 
-/* Parses the request body as JSON. Empty -> *out = NULL, ERR_NONE only if
- * allow_empty. Otherwise VALIDATION_ERROR (malformed, too deep) or
- * PAYLOAD_TOO_LARGE with *why set. Used by both doors: the worker entry
+/* Parses the request body as JSON with the strict reader (json.h). Empty ->
+ * *out = NULL, ERR_NONE only if allow_empty. Otherwise VALIDATION_ERROR
+ * (malformed; *details, if given, = {"issues": [{"path", "message"}]}),
+ * PAYLOAD_TOO_LARGE, or INTERNAL_ERROR (out of memory), with *why set. Used by both doors: the worker entry
  * (edge) reads a create's id, the object (api) everything. */
 err_code http_parse_body(cx *X, const http_request *req, int allow_empty, cJSON **out,
-                         const char **why);
+                         const char **why, cJSON **details);
 
 /* The envelope of a create body {"type", "id"?, "payload"?}, checked the
  * same way at both doors (the worker entry needs the id to route, the object
