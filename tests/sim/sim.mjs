@@ -64,15 +64,15 @@ function rows(db, sql, params = []) {
 }
 
 function readInstance(db) {
-  const i = rows(db, 'SELECT id, type, status, died, deaths, updated_at, result, payload, careful, error FROM ab_instance LIMIT 1');
+  const i = rows(db, 'SELECT id, type, status, died, deaths, updated_at, result, payload, careful, error, error_code, event_open FROM ab_instance LIMIT 1');
   if (!i || !i.length) return null;
-  const [id, type, status, died, deaths, updatedAt, result, payload, careful, error] = i[0];
+  const [id, type, status, died, deaths, updatedAt, result, payload, careful, error, errorCode, eventOpen] = i[0];
   const steps = (rows(db, 'SELECT name, type, status, attempts, result, completed_at, wake_at, history FROM ab_steps ORDER BY ord') || [])
     .map(([name, kind, st, attempts, res, completedAt, wakeAt, history]) =>
       ({ name, kind, status: st, attempts, result: res, completedAt, wakeAt, history: history ? JSON.parse(history) : [] }));
   const updates = (rows(db, 'SELECT seq, name, data, site FROM ab_updates ORDER BY seq') || [])
     .map(([seq, name, data, site]) => ({ seq, name, data, site }));
-  return { id, type, status, died, deaths, careful, error, updatedAt, result, payload, steps, updates };
+  return { id, type, status, died, deaths, careful, error, errorCode, eventOpen, updatedAt, result, payload, steps, updates };
 }
 
 function readIndex(db) {
@@ -150,9 +150,11 @@ export async function runSeed(seed, opts = {}) {
   // A poisoned instance: its first `poison` step bodies kill the isolate while
   // they run (a body that runs out of memory, say). Crash detection must
   // notice each death and end the retries (docs/retries-and-crashes.md).
+  // With Infinity every body does: the retry limit must end it.
   const poisoned = r.chance(0.35) ? r.pick(instances) : null;
-  const poison = poisoned ? 1 + r.int(4) : 0;
-  say(`seed ${seed}: ${instances.map((i) => `${i.id}=${i.type}`).join(' ')}; ${opBudget} ops, ≤${killBudget} kills${poisoned ? `; ${poisoned.id}'s first ${poison} bodies kill the isolate` : ''}${opts.noSerial ? ', serial() bypassed' : ''}`);
+  const poison = poisoned ? r.pick([1, 2, 3, 4, Infinity]) : 0;
+  const poisonText = poison === Infinity ? 'every body kills' : `first ${poison} bodies kill`;
+  say(`seed ${seed}: ${instances.map((i) => `${i.id}=${i.type}`).join(' ')}; ${opBudget} ops, ≤${killBudget} kills${poisoned ? `; ${poisoned.id}: ${poisonText} the isolate` : ''}${opts.noSerial ? ', serial() bypassed' : ''}`);
 
   // --- invariant hooks ---
   const touched = new Set();
@@ -168,9 +170,20 @@ export async function runSeed(seed, opts = {}) {
         // A body just returned: its outcome is written over its running
         // marker (a crash attribution writes there too, with the crash message).
         const returned = cur[0][0] === 'running' && cur[0][1] === attempts && status !== 'running' && !/^crashed/.test(error || '');
+        // The protocol: a body runs only once its event's mark is committed
+        // (ab_begin, then storage.sync()), so that a death inside it is
+        // noticed. A create's first pass has no mark (nothing committed yet).
+        if (returned && obj.committed) {
+          const open = rows(obj.db, 'SELECT event_open FROM ab_instance LIMIT 1');
+          const mark = open && open.length ? open[0][0] : 0;
+          if (!mark || obj.committed.eventOpen !== mark) {
+            violate('body-before-mark', `${obj.name}: the body of "${name}" (attempt ${attempts}) ran while its event's mark ${mark} was not committed (committed: ${obj.committed.eventOpen})`);
+          }
+        }
         if (returned && obj.poison > 0 && obj.committed) {
           obj.poison--;
           obj.poisonKill = true;
+          obj.poisonKills = (obj.poisonKills || 0) + 1;
           say(`  the body of "${name}" (attempt ${attempts}) kills the isolate of ${obj.name}`);
         }
         if (cur[0][0] === 'completed') violate('completed-step-rerun', `${obj.name}: step "${name}" was completed and is written again (${status}, attempt ${attempts})`);
@@ -438,6 +451,13 @@ export async function runSeed(seed, opts = {}) {
         const running = st.status === 'paused' || st.status === 'terminated' ? [] : st.steps.filter((x) => x.status === 'running');
         const deathLimit = st.status === 'errored' && /crashed \d+ times in a row outside any step body/.test(st.error || '');
         if (running.length) violate(deathLimit ? 'deaths-limit-before-attribution' : 'running-at-rest', `${inst.id}: ${st.status} at rest with step(s) ${running.map((x) => `"${x.name}" (attempt ${x.attempts})`).join(', ')} still running`);
+        // Every body of this instance kills the isolate: it can never
+        // complete. (That crash detection ends the retries shows as
+        // quiescence: without it the alarm's pass dies and retries forever.
+        // Resting "waiting" is fine: the request whose pass died is undone.)
+        if (inst === poisoned && poison === Infinity && obj.poisonKills > 0 && st.status === 'completed') {
+          violate('poison-survived', `${inst.id}: every body kills the isolate, yet it completed`);
+        }
         const def = TYPES[inst.type];
         if (st.status === 'completed') {
           if (def.result && !same(JSON.parse(st.result), def.result(inst.payload))) violate('result-wrong', `${inst.id}: result ${st.result}`);
