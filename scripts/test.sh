@@ -4,13 +4,15 @@
 #   2. integration tests inside workerd (vitest + @cloudflare/vitest-pool-workers)
 #   3. end-to-end tests against `wrangler dev` (ws clients, headless Chromium)
 # and ends with one line "N passed, N failed" for the whole run.
-#   plus a bounded libFuzzer run over the request paths and a compile-time
-#   check of the generated TypeScript types.
-# TIERS=native,fuzz,types,workerd,e2e selects tiers.
+#   plus a bounded libFuzzer run over the request paths, a compile-time
+#   check of the generated TypeScript types, and the deterministic simulator
+#   (the real shim and engine.wasm under interleavings and isolate deaths,
+#   fixed seeds; docs/testing.md).
+# TIERS=native,fuzz,types,sim,workerd,e2e selects tiers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${TIERS:-native,fuzz,types,workerd,e2e}
+TIERS=${TIERS:-native,fuzz,types,sim,workerd,e2e}
 mkdir -p build
 SUMMARY=build/summary.txt
 passed=0
@@ -89,6 +91,25 @@ if [[ ",$TIERS," == *",types,"* ]]; then
   note "generated TypeScript types (tsc over tests/types)"
   if npx tsc -p tests/types; then passed=$((passed + 1)); echo "types: 1 passed"
   else failed=$((failed + 1)); status=1; echo "types: 1 failed"; fi
+fi
+
+if [[ ",$TIERS," == *",sim,"* ]]; then
+  note "deterministic simulator: fixed seeds, each one test (docs/testing.md)"
+  out=build/sim.txt
+  # Each seed is one test; the full per-seed log stays in build/sim.txt.
+  node tests/sim/run.mjs --seeds "${SIM_SEEDS:-1..150}" --determinism --summary >"$out" 2>&1
+  rc=$?
+  grep -v -e ': ok (' -e '^  known:' "$out"
+  # The simulator must still find the defect serial() fixed (docs/retries-and-crashes.md).
+  node tests/sim/run.mjs --seeds 1..40 --no-serial --expect death-without-kill --summary >>"$out" 2>&1
+  rc2=$?
+  tail -n 2 "$out"
+  p=0; fl=0
+  while read -r a b; do p=$((p + a)); fl=$((fl + b)); done < <(sed -n 's/^sim: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$out")
+  if [ "$rc" -ne 0 ] && [ "$fl" -eq 0 ]; then fl=1; fi
+  if [ "$rc2" -ne 0 ] && [ "$fl" -eq 0 ]; then fl=1; fi
+  passed=$((passed + p)); failed=$((failed + fl))
+  [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] || status=1
 fi
 
 if [[ ",$TIERS," == *",workerd,"* ]]; then
