@@ -94,7 +94,16 @@ function makeResponseClass(Base) {
 
 class ServerSocket {
   constructor(pair) { this.pair = pair; this.obj = null; this.state = 'new'; }
-  accept() { throw new Error('use ctx.acceptWebSocket'); }
+  // The standard (not hibernatable) API, which the shim uses for a socket it
+  // closes at once. The pair was made in the same synchronous turn as the
+  // engine call that decided it, so the object is the last one whose storage
+  // ran a statement. It is not among getWebSockets() and dies with the isolate.
+  accept() {
+    if (this.state !== 'new') throw new Error('accept: not a fresh server socket');
+    this.obj = this.pair.obj;
+    if (!this.obj) throw new Error('simulator: accept() outside an object event');
+    this.state = 'open';
+  }
   send(msg) {
     if (this.state !== 'open') throw new Error(`WebSocket send() on a ${this.state} socket`);
     this.obj.gate(() => current.wire(this.pair, { frame: String(msg) }));
@@ -121,7 +130,8 @@ export function installGlobals() {
   globalThis.Response = makeResponseClass(NodeResponse);
   globalThis.WebSocketPair = class WebSocketPair {
     constructor() {
-      const pair = { id: current.nextSocketId++, queue: [], busy: false, client: null, server: null };
+      const pair = { id: current.nextSocketId++, queue: [], busy: false, client: null, server: null,
+        obj: current.lastSqlObject };
       pair.client = new ClientSocket(pair);
       pair.server = new ServerSocket(pair);
       this[0] = pair.client;
@@ -218,6 +228,7 @@ class SimSql {
     if (TRANSACTION.test(sql)) throw new Error('not authorized: use ctx.storage.transactionSync()');
     if (/^\s*PRAGMA\b/i.test(sql)) throw new Error('not authorized');
     current.beforeSql(obj, sql, params);
+    current.lastSqlObject = obj; // whose code runs now (see ServerSocket.accept)
     const { columns, rows, readOnly } = runStatement(obj.db, sql, params);
     if (!readOnly) obj.markDirty();
     return new SqlCursor(columns, rows, readOnly ? 0 : obj.db.changes());

@@ -64,7 +64,9 @@ function rows(db, sql, params = []) {
 }
 
 function readInstance(db) {
-  const i = rows(db, 'SELECT id, type, status, died, deaths, updated_at, result, payload, careful, error, error_code, event_open FROM ab_instance LIMIT 1');
+  // the result has a row of its own since schema v3 (ab_result)
+  const i = rows(db, 'SELECT id, type, status, died, deaths, updated_at, COALESCE((SELECT value FROM ab_result WHERE id = 1), result),'
+    + ' payload, careful, error, error_code, event_open FROM ab_instance LIMIT 1');
   if (!i || !i.length) return null;
   const [id, type, status, died, deaths, updatedAt, result, payload, careful, error, errorCode, eventOpen] = i[0];
   const steps = (rows(db, 'SELECT name, type, status, attempts, result, completed_at, wake_at, history FROM ab_steps ORDER BY ord') || [])
@@ -95,14 +97,7 @@ class Violation extends Error {}
  * every run, not counted as failures unless opts.strict. Delete an entry when
  * its fix lands (docs/testing.md).
  */
-export const KNOWN = {
-  'listing-disagrees': 'the listing index is written fire-and-retry from memory after the pass: '
-    + 'a death after the commit and before the put reaches its shard leaves the listing stale',
-  'deaths-limit-before-attribution': 'ab_begin counts every death in ab_instance.deaths and the pass '
-    + 'checks the limit (3) before it attributes a death to the step whose marker is running: a death '
-    + 'inside a careful body can end the instance "crashed 3 times in a row outside any step body", '
-    + 'with that step left running',
-};
+export const KNOWN = {};
 
 /**
  * Runs one seed. opts: noSerial (bypass runner.js serial()), verbose (print

@@ -139,12 +139,24 @@ static ab_rc check_result(ab_ctx *c, const cJSON *result) {
     return AB_OK;
 }
 
+/* A do step whose attempt marker is set: a death now is attributed to it. */
+static int has_marker(const eng_state *st) {
+    for (int i = 0; i < st->nsteps; i++)
+        if (st->steps[i]->kind == KIND_DO && st->steps[i]->status == STEP_RUNNING &&
+            st->steps[i]->attempts > 0)
+            return 1;
+    return 0;
+}
+
 static ab_rc pass_exec(ab_ctx *c, cJSON **result) {
     db_instance *in = c->inst;
     if (c->wf == NULL)
         return eng_fail(c, ERR_WORKFLOW_TYPE_UNKNOWN,
                         "Workflow type \"%s\" is not registered in this deployment", in->type);
-    if (in->deaths >= MAX_UNATTRIBUTED_DEATHS)
+    /* The limit is for deaths no step accounts for: a death while a step's
+     * marker is set goes to that step (its retries bound it), even after
+     * earlier unattributed ones. */
+    if (in->deaths >= MAX_UNATTRIBUTED_DEATHS && !(c->died && has_marker(c->st)))
         return eng_fail(c, ERR_INTERNAL_ERROR,
                         "Workflow \"%s\" crashed %d times in a row outside any step body", in->type,
                         in->deaths);
