@@ -81,3 +81,24 @@ describe('exact data', () => {
     }
   });
 });
+
+describe('export and replay', () => {
+  it('an exported instance replays locally, pass by pass, to the same end', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const id = `rp-${Date.now()}`;
+    await raw('POST', '', JSON.stringify({ type: 'failing-step', id, payload: { failCount: 2 } }));
+    const exported = await raw('GET', `/${id}/export`);
+    expect(exported.status).toBe(200);
+    const file = join(mkdtempSync(join(tmpdir(), 'ablauf-replay-')), 'wf.json');
+    writeFileSync(file, exported.text);
+    const out = execFileSync('node', ['scripts/replay.mjs', file], { encoding: 'utf8' });
+    expect(out).toContain(`${id} (failing-step): sleeping`);
+    expect(out).toMatch(/pass 1: sleeping -> (sleeping|completed)/);
+    expect(out).toContain('result: "recovered"');
+    // the deployment's own instance is untouched by the replay
+    expect(JSON.parse((await raw('GET', `/${id}`)).text).status).toBe('sleeping');
+  });
+});

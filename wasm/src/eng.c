@@ -78,6 +78,9 @@ int eng_create(cx *X, eng_state *st, const char *id, const ab_workflow *wf, cons
     if (rc != CX_OK) return rc;
     memset(st, 0, sizeof *st);
     st->inst = in;
+    /* The stored row has updatedAt = createdAt; the first pass's change is
+     * the first anyone sees, so it may take the same millisecond (touch). */
+    in->updated_at = 0;
     st->steps = cx_alloc(X, sizeof *st->steps);
     return st->steps ? CX_OK : CX_NOMEM;
 }
@@ -193,6 +196,14 @@ static ab_rc pass_exec(ab_ctx *c, cJSON **result) {
     return eng_fail(c, ERR_INTERNAL_ERROR, "The run function returned an invalid status");
 }
 
+/* updatedAt moves forward with every change, by at least 1 ms: the listing
+ * orders an instance's entries by it, so two changes in one millisecond must
+ * not tie (a late delivery of the older one would win). */
+static void touch(db_instance *in) {
+    double now = host_now();
+    in->updated_at = now > in->updated_at ? now : in->updated_at + 1;
+}
+
 /* The listing learns of the change through the outbox, written in the same
  * event as the change itself (eng_offer delivers it). */
 static int outbox_entry(cx *X, const db_instance *in) {
@@ -260,7 +271,7 @@ static int pass_settle(ab_ctx *c, ab_rc rc, cJSON *result) {
         in->careful = 1;
     }
     int status_changed = old_status != in->status || old_error != in->error;
-    if (status_changed || c->changed) in->updated_at = host_now();
+    if (status_changed || c->changed) touch(in);
     int r = save_instance(X, c->st, status_changed || c->changed);
     if (r != CX_OK) return r;
     if (state_inst_ended(in->status)) eng_close_clients();
@@ -348,7 +359,7 @@ int eng_ack(cx *X, const cJSON *delivered) {
 
 int eng_set_status(cx *X, eng_state *st, inst_status status) {
     st->inst->status = status;
-    st->inst->updated_at = host_now();
+    touch(st->inst);
     return save_instance(X, st, 1);
 }
 
@@ -364,7 +375,7 @@ int eng_terminate(cx *X, eng_state *st) {
         if ((rc = db_step_save(X, s)) != CX_OK) return rc;
     }
     st->inst->status = INST_TERMINATED;
-    st->inst->updated_at = host_now();
+    touch(st->inst);
     if ((rc = save_instance(X, st, 1)) != CX_OK) return rc; /* an ended instance has no timer */
     eng_close_clients();
     return CX_OK;
