@@ -387,6 +387,10 @@ static void test_failing_step_exhausted(void **state) {
     EXPECT_STR(s, "steps.0.status", "failed");
     EXPECT_NUM(s, "steps.0.attempts", 3);
     assert_int_equal(jlen(s, "steps.0.retryHistory"), 3);
+    /* a failed step has a duration like any other: completedAt - startedAt */
+    assert_false(jis_null(s, "steps.0.duration"));
+    EXPECT_NUM(s, "steps.0.duration", jnum(s, "steps.0.completedAt") - jnum(s, "steps.0.startedAt"));
+    assert_true(jnum(s, "steps.0.duration") > 0);
     assert_true(jis_null(s, "result"));
     assert_true(hn_alarm() < 0);
     /* the end frame and close 1000 went out */
