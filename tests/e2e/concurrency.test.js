@@ -5,18 +5,11 @@
 // shows as a crash entry in a step's retryHistory, an extra attempt, or
 // "crashed N times in a row").
 import { inject, describe, expect, it } from 'vitest';
+import { apiCaller } from '../support/api.js';
 
 const base = inject('baseUrl');
-const api = `${base}/__ablauf/workflows`;
 
-async function call(method, path, body) {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const call = apiCaller(base);
 
 /** Every step ran exactly once and no failure was recorded. */
 function expectNoDeath(s) {

@@ -3,19 +3,11 @@
 // Status and timeline are paged, and a value that would pass SQLite's 2 MB row
 // limit is refused with the result size limit instead of a storage error.
 import { inject, describe, expect, it } from 'vitest';
+import { apiCaller } from '../support/api.js';
 
 const base = inject('baseUrl');
-const api = `${base}/__ablauf/workflows`;
 
-async function call(method, path, body) {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = apiCaller(base);
 
 /** The demo benchmark's checksum for n steps of `work` xorshift rounds. */
 function checksum(n, work) {

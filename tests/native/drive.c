@@ -321,8 +321,17 @@ dr_resp dr_merge_req(const dr_req *r, const char *bodies) {
     return out;
 }
 
-/* Appends s as a JSON string literal. */
-static void mb_json(mb *b, const char *s);
+void dr_ack(const char *shard, const char *entry) {
+    mb ack = {0};
+    mb_puts(&ack, "[[");
+    mb_str(&ack, shard);
+    mb_puts(&ack, ",");
+    mb_str(&ack, entry);
+    mb_puts(&ack, "]]");
+    call c = {.kind = CALL_ACK, .body = dr_keep(ack.p), .body_len = ack.len};
+    dr_resp out;
+    run_call(&c, &out);
+}
 
 void dr_deliver_index(void) {
     const char *back = dr_printf("%s", hn_current());
@@ -333,33 +342,10 @@ void dr_deliver_index(void) {
         hn_use(shard);
         dr_resp r = dr_fetch("POST", "/__index/put", entry);
         if (r.status != 200) continue; /* stays in the outbox: the alarm offers it again */
-        /* the shim acknowledges what arrived (runner.js apply) */
-        mb ack = {0};
-        mb_puts(&ack, "[[");
-        mb_json(&ack, shard);
-        mb_puts(&ack, ",");
-        mb_json(&ack, entry);
-        mb_puts(&ack, "]]");
-        hn_use(from);
-        call c = {.kind = CALL_ACK, .body = dr_keep(ack.p), .body_len = ack.len};
-        dr_resp out;
-        run_call(&c, &out);
+        hn_use(from); /* the shim acknowledges what arrived (runner.js apply) */
+        dr_ack(shard, entry);
     }
     hn_use(back);
-}
-
-static void mb_json(mb *b, const char *s) { mb_str(b, s); }
-
-void dr_ack(const char *shard, const char *entry) {
-    mb ack = {0};
-    mb_puts(&ack, "[[");
-    mb_json(&ack, shard);
-    mb_puts(&ack, ",");
-    mb_json(&ack, entry);
-    mb_puts(&ack, "]]");
-    call c = {.kind = CALL_ACK, .body = dr_keep(ack.p), .body_len = ack.len};
-    dr_resp out;
-    run_call(&c, &out);
 }
 
 dr_resp dr_worker(const char *method, const char *target, const char *body) {
