@@ -21,7 +21,9 @@ async function drain(reader, size) {
   try {
     while (size < DRAIN_MAX && Date.now() < deadline) {
       const wait = Math.min(DRAIN_IDLE_MS, deadline - Date.now());
-      const next = await Promise.race([reader.read(), new Promise((r) => setTimeout(() => r(null), wait))]);
+      const read = reader.read();
+      read.catch(() => {}); // when the timer wins, the read may still fail later (client gone)
+      const next = await Promise.race([read, new Promise((r) => setTimeout(() => r(null), wait))]);
       if (next === null || next.done) break;
       size += next.value.length;
     }

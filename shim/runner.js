@@ -8,6 +8,8 @@ import { abortedResponse, describe, internalError, readBody, toResponse } from '
 
 // How long one request may keep settling a pass that continues (see fetch).
 const SETTLE_MS = 20000;
+// How soon an alarm that found the object busy comes back (see alarm).
+const ALARM_RETRY_MS = 200;
 
 export class WorkflowRunner extends DurableObject {
   constructor(ctx, env) {
@@ -15,6 +17,7 @@ export class WorkflowRunner extends DurableObject {
     // Answered by the runtime without waking the object (docs/live-updates.md).
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
     this.queue = Promise.resolve();
+    this.busy = 0; // events in the queue or running
   }
 
   // One event at a time. The object's input gate opens at every await (the
@@ -24,8 +27,9 @@ export class WorkflowRunner extends DurableObject {
   // makes the object's events a serial order; a real death still leaves its
   // mark behind for the next event (docs/retries-and-crashes.md).
   serial(fn) {
+    this.busy++;
     const run = this.queue.then(fn);
-    this.queue = run.catch(() => {});
+    this.queue = run.catch(() => {}).finally(() => { this.busy--; });
     return run;
   }
 
@@ -129,7 +133,14 @@ export class WorkflowRunner extends DurableObject {
     return new Response(null, { status: 101, webSocket: client });
   }
 
+  // An alarm never waits in the queue. The runtime cancels a pending alarm
+  // handler when another event moves the alarm ("alarm handler canceled with
+  // requestScheduledAlarm"), and a canceled handler left in the queue held up
+  // every later event of the object for good. While an event is in progress
+  // the alarm asks again shortly instead; that event sets the alarm itself
+  // when it ends, and its decision wins.
   alarm() {
+    if (this.busy > 0) return this.ctx.storage.setAlarm(Date.now() + ALARM_RETRY_MS);
     return this.serial(() => this.runAlarm());
   }
 

@@ -97,7 +97,7 @@ export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persis
   const thePort = port ?? await freePort();
   const url = `http://127.0.0.1:${thePort}`;
   const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(thePort),
-    '--persist-to', persist, '--log-level', 'warn'];
+    '--persist-to', persist, '--log-level', process.env.ABLAUF_DEV_LOG || 'warn'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   let output = '';
   let child = null;
