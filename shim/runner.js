@@ -8,6 +8,10 @@ import { abortedResponse, describe, internalError, readBody, toResponse } from '
 
 // How long one request may keep settling a pass that continues (see fetch).
 const SETTLE_MS = 20000;
+// How long an event waits for the one before it (see serial); only in
+// workerd, not in the simulator.
+const LEASE_MS = 30000;
+const IN_WORKERD = globalThis.navigator?.userAgent === 'Cloudflare-Workers';
 // How soon an alarm that found the object busy comes back (see alarm).
 const ALARM_RETRY_MS = 200;
 
@@ -26,9 +30,25 @@ export class WorkflowRunner extends DurableObject {
   // mark still open and count it as a death. Chaining every request and alarm
   // makes the object's events a serial order; a real death still leaves its
   // mark behind for the next event (docs/retries-and-crashes.md).
+  //
+  // An event waits for the one before it at most LEASE_MS (longer than any
+  // event takes: SETTLE_MS bounds the longest). A predecessor whose promise
+  // never settles — its handler canceled by the runtime — must not hold up
+  // the object for good; past the lease the next event goes on and the log
+  // says so. The timer is cleared as soon as the predecessor settles. The
+  // simulator (Node, deterministic) runs without it.
   serial(fn) {
     this.busy++;
-    const run = this.queue.then(fn);
+    const prev = this.queue;
+    let timer;
+    const waited = IN_WORKERD
+      ? Promise.race([prev, new Promise((r) => { timer = setTimeout(() => r('lease'), LEASE_MS); })])
+      : prev;
+    const run = waited.then((why) => {
+      clearTimeout(timer);
+      if (why === 'lease') console.error(`[ablauf] ${this.ctx.id}: the previous event did not finish within ${LEASE_MS} ms; going on`);
+      return fn();
+    });
     this.queue = run.catch(() => {}).finally(() => { this.busy--; });
     return run;
   }

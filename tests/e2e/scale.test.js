@@ -41,6 +41,7 @@ describe('large instances', () => {
     console.log(`[scale] 100,000 steps: create answered ${c.body.status} after ${ms} ms`);
     expect(s.status).toBe('completed');
     expect(s.result).toEqual({ steps: 100000, checksum: checksum(100000, 1) });
+    console.log(`[scale] steps ${s.steps.length}, status ${s.status}`);
     expect(s.steps.length).toBe(1000);
     expect(s.stepsNext).toBe('1000');
     // the last page
