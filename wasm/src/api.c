@@ -466,11 +466,22 @@ void api_settle(cx *X, int64_t gen, int status, const char *prev, size_t len, ht
 
 void api_alarm(cx *X, int64_t gen) {
     eng_state st;
-    if (db_migrate(X) != CX_OK || eng_load(X, &st) != CX_OK) {
+    db_instance *in;
+    if (db_migrate(X) != CX_OK || db_instance_load(X, &in) != CX_OK) {
         retry_soon(); /* the platform consumed this alarm */
         return;
     }
-    if (st.inst == NULL) return;
+    if (in == NULL) return;
+    /* An instance that cannot run (ended, paused) only has its outbox to
+     * deliver: its history is not read at all. */
+    if (!state_inst_runnable(in->status)) {
+        finish_event(X, gen, NULL);
+        return;
+    }
+    if (eng_load(X, &st) != CX_OK) {
+        retry_soon();
+        return;
+    }
     int rc = eng_run(X, &st);
     finish_event(X, gen, NULL);
     if (rc != CX_OK) retry_soon();

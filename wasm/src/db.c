@@ -200,6 +200,10 @@ static const migration_step migration_2[] = {
 static const migration_step migration_3[] = {
     {"SELECT timer_at FROM ab_instance LIMIT 0", "ALTER TABLE ab_instance ADD COLUMN timer_at INTEGER"},
     {NULL, "CREATE TABLE IF NOT EXISTS ab_outbox (shard TEXT PRIMARY KEY, entry TEXT NOT NULL)"},
+    /* history pages read by ord, timeline pages by (started_at, ord): without
+     * these every page of a 100,000-step history is a scan and a sort */
+    {NULL, "CREATE INDEX IF NOT EXISTS ab_steps_ord ON ab_steps (ord)"},
+    {NULL, "CREATE INDEX IF NOT EXISTS ab_steps_started ON ab_steps (started_at, ord) WHERE type = 'do'"},
     /* the result's own row: payload and result together could pass 2 MB */
     {NULL, "CREATE TABLE IF NOT EXISTS ab_result (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL)"},
     {NULL,
