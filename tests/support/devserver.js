@@ -114,6 +114,10 @@ export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persis
         WRANGLER_HIDE_BANNER: 'true',
         CLOUDFLARE_CF_FETCH_ENABLED: 'false',
         XDG_CONFIG_HOME: join(process.cwd(), '.xdg'),
+        // A dev registry of its own: servers of the same worker name (the
+        // shared e2e server, the kill test's, a developer's npm start) must
+        // not find and route to each other's Durable Objects.
+        WRANGLER_REGISTRY_PATH: join(persistReal, '.registry'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: stop() signals the whole tree
