@@ -2,12 +2,20 @@
 // bounded whatever its number of steps (it commits and continues in chunks),
 // Status and timeline are paged, and a value that would pass SQLite's 2 MB row
 // limit is refused with the result size limit instead of a storage error.
-import { inject, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller } from '../support/api.js';
+import { startDevServer } from '../support/devserver.js';
 
-const base = inject('baseUrl');
 
-const call = apiCaller(base);
+// A wrangler dev of its own: the minute-long work of these instances must not
+// share a server (and its local proxy's connections) with every other test.
+let server;
+let call;
+beforeAll(async () => {
+  server = await startDevServer();
+  call = apiCaller(server.url);
+}, 120000);
+afterAll(async () => { await server?.stop(); });
 
 /** The demo benchmark's checksum for n steps of `work` xorshift rounds. */
 function checksum(n, work) {

@@ -1,11 +1,24 @@
 // Oversized and broken uploads, and sockets that close at once, over real
 // HTTP against wrangler dev with Node's fetch and ws.
+//
+// This file has a wrangler dev of its own: the uploads it makes on purpose
+// (bodies cut off, stalled or over the limit) can leave wrangler's local
+// proxy with a connection that never answers again; a later test on the
+// shared server then hangs for no fault of its own.
 import http from 'node:http';
-import { inject, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startDevServer } from '../support/devserver.js';
 
-const base = inject('baseUrl');
-const api = `${base}/__ablauf/workflows`;
+let server;
+let base;
+let api;
+beforeAll(async () => {
+  server = await startDevServer();
+  base = server.url;
+  api = `${base}/__ablauf/workflows`;
+}, 120000);
+afterAll(async () => { await server?.stop(); });
 const MiB = 1024 * 1024;
 
 describe('uploads over 1 MiB', () => {
