@@ -398,8 +398,23 @@ static void test_backoff(void **state) {
     assert_true(big > 0 && big == big && big < 1e308);
 }
 
+/* Query integers: digits only, bounded, nothing else. */
+static void test_parse_digits(void **state) {
+    (void)state;
+    assert_int_equal(lim_parse_digits("0", 1, 10), 0);
+    assert_int_equal(lim_parse_digits("1000", 4, 1000), 1000);
+    assert_int_equal(lim_parse_digits("1001", 4, 1000), -1);
+    assert_int_equal(lim_parse_digits("9223372036854775807", 19, INT64_MAX), INT64_MAX);
+    assert_int_equal(lim_parse_digits("9223372036854775808", 19, INT64_MAX), -1);
+    const char *bad[] = {"", " 1", "+1", "-1", "0x10", "1e3", "1.", "nan", "inf", "1 "};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+        assert_int_equal(lim_parse_digits(bad[k], strlen(bad[k]), INT64_MAX), -1);
+    assert_int_equal(lim_parse_digits("12~x", 2, 100), 12); /* only the n bytes given */
+}
+
 int test_lim_run(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_parse_digits, reset),
         cmocka_unit_test_setup(test_duration_units, reset),
         cmocka_unit_test_setup(test_duration_malformed, reset),
         cmocka_unit_test_setup(test_duration_overflow, reset),

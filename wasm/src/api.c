@@ -178,24 +178,13 @@ static int lifecycle(cx *X, const route_match *m, http_response *res) {
     return status_response(X, res, 200, &st);
 }
 
-/* Digits only, as a non-negative integer up to max; -1 if malformed. */
-static int64_t parse_count(const char *a, const char *end, int64_t max) {
-    if (a == end) return -1;
-    int64_t v = 0;
-    for (const char *p = a; p < end; p++) {
-        if (*p < '0' || *p > '9' || v > (max - (*p - '0')) / 10) return -1;
-        v = v * 10 + (*p - '0');
-    }
-    return v;
-}
-
 /* ?name= as a non-negative integer (absent: 0); -1 if malformed. */
 static int64_t count_param(cx *X, const http_request *req, const char *name, int64_t max) {
     int bad = 0;
     const char *a = http_query(X, req, name, &bad);
     if (bad) return -1;
     if (a == NULL || *a == '\0') return 0;
-    return parse_count(a, a + strlen(a), max);
+    return lim_parse_digits(a, strlen(a), max);
 }
 
 static int64_t after_param(cx *X, const http_request *req) {
@@ -227,8 +216,8 @@ static int read_page(cx *X, const http_request *req, const route_match *m, http_
         int bad = 0;
         const char *cur = http_query(X, req, "cursor", &bad);
         const char *tilde = cur ? strchr(cur, '~') : NULL;
-        int64_t at = tilde ? parse_count(cur, tilde, INT64_MAX) : -1;
-        int64_t ord = tilde ? parse_count(tilde + 1, tilde + strlen(tilde), INT32_MAX) : -1;
+        int64_t at = tilde ? lim_parse_digits(cur, (size_t)(tilde - cur), INT64_MAX) : -1;
+        int64_t ord = tilde ? lim_parse_digits(tilde + 1, strlen(tilde + 1), INT32_MAX) : -1;
         if (bad || (cur && (at < 0 || ord < 0)))
             return http_error(X, res, ERR_VALIDATION_ERROR, "cursor must be a next value of the timeline", NULL);
         rc = db_timeline_page(X, cur ? (double)at : DB_NULL_TIME, cur ? (int)ord : 0,

@@ -96,18 +96,6 @@ static int forward(cx *X, http_response *res, const char *object, const char *cr
     return res->status;
 }
 
-/* n bytes of decimal digits as a number up to max; -1 if empty, not all
- * digits, or larger. */
-static long long digits(const char *s, size_t n, long long max) {
-    long long v = 0;
-    if (n == 0) return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9' || v > (max - (s[i] - '0')) / 10) return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* Validates the list query; fills the shard query path. */
 static int list(cx *X, const http_request *req, http_response *res) {
     int bad = 0;
@@ -119,7 +107,7 @@ static int list(cx *X, const http_request *req, http_response *res) {
     long n = LIST_DEFAULT;
     if (limit) {
         /* digits only: strtol would take " 10", "+10" and "0x10" */
-        n = digits(limit, strlen(limit), LIST_MAX);
+        n = (long)lim_parse_digits(limit, strlen(limit), LIST_MAX);
         if (n < 1) return http_error(X, res, ERR_VALIDATION_ERROR, "limit must be an integer from 1 to 1000", NULL);
     }
     inst_status st;
@@ -131,7 +119,7 @@ static int list(cx *X, const http_request *req, http_response *res) {
     if (cursor) {
         /* cursor = "<updatedAt>~<id>", from a previous page */
         const char *tilde = strchr(cursor, '~');
-        long long at = tilde ? digits(cursor, (size_t)(tilde - cursor), (long long)9e15) : -1;
+        long long at = tilde ? lim_parse_digits(cursor, (size_t)(tilde - cursor), (int64_t)9e15) : -1;
         if (at < 0 || !lim_valid_id(tilde + 1))
             return http_error(X, res, ERR_VALIDATION_ERROR, "Malformed cursor: pass nextCursor back as it came", NULL);
         sb_printf(&path, "&cursorAt=%lld&cursorId=%s", at, tilde + 1);

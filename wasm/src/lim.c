@@ -195,3 +195,13 @@ const char *lim_clip(cx *X, const char *s, size_t max) {
     while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--; /* not inside a character */
     return sb_fmt(X, "%.*s\xe2\x80\xa6", (int)cut, s);
 }
+
+int64_t lim_parse_digits(const char *s, size_t n, int64_t max) {
+    int64_t v = 0;
+    if (n == 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (max - (s[i] - '0')) / 10) return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}

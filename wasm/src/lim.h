@@ -55,6 +55,11 @@ char *lim_uuid(cx *X);
  * the length of b, the secret). */
 int lim_secure_equal(const char *a, size_t alen, const char *b, size_t blen);
 
+/* The n bytes at s as a non-negative decimal integer up to max; -1 if empty,
+ * not all digits, or larger (query values are parsed this strictly: no sign,
+ * space, hex or exponent). */
+int64_t lim_parse_digits(const char *s, size_t n, int64_t max);
+
 /* s cut to at most max bytes (at a UTF-8 boundary, "…" appended) in a fresh
  * arena string; s itself when it fits; NULL only on allocation failure. */
 const char *lim_clip(cx *X, const char *s, size_t max);
