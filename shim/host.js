@@ -28,7 +28,7 @@
 //     are queued on the call's host object (h.alarm: epoch ms, < 0 deletes;
 //     h.indexPuts: [shard, entryJson]) and applied by the caller afterwards.
 //     ws_send_all / ws_close_all act on h.sockets() at once.
-//   - ab_edge, ab_merge, ab_fetch and ab_settle take (h, meta, len, body, len)
+//   - ab_edge, ab_merge, ab_serve, ab_settle and ab_io take (h, meta, len, body, len)
 //     and return a pointer to four u32: meta pointer, meta length, body
 //     pointer, body length. meta is JSON both ways; bodies are raw bytes.
 //
@@ -36,7 +36,7 @@
 // |----------------------------|----------------------------|----------------------------|---------------------------------
 // | edge(h, meta, body)        | ab_edge                    | REQUEST                    | headers?, and forward + requestHeaders?, or fanout + path, or asset; with none of these the body is the answer
 // | merge(h, meta, bodies)     | ab_merge                   | the listing's REQUEST; bodies: JSON array of the shards' answer bodies | body: {workflows, nextCursor}
-// | fetchObject(h, meta, body) | ab_fetch                   | REQUEST + gen              | websocket? (status 101), settle?
+// | fetchObject(h, meta, body) | ab_serve                   | REQUEST + gen              | websocket? (status 101), settle?
 // | settle(h, meta, prev)      | ab_settle                  | {gen, status}; prev: the previous answer's body | settle?
 // | begin(h) -> gen            | ab_begin(h) -> f64         | —                          | — gen marks the event now in progress (0: none); commit it first
 // | alarm(h, gen)              | ab_alarm(h, gen)           | —                          | — its effects come through the imports
@@ -60,7 +60,7 @@
 //   env           {ABLAUF_API_TOKEN, ABLAUF_CORS_ORIGINS, ABLAUF_TEST_HOOKS}:
 //                 strings from the worker's vars ("" counts as unset)
 //   bodyTooLarge  true: the host saw more than 1 MiB and sends no body (-> 413)
-//   gen           ab_fetch only: the generation from ab_begin (0/absent: none)
+//   gen           ab_serve only: the generation from ab_begin (0/absent: none)
 //   Without method or path the answer is 500 INTERNAL_ERROR.
 //
 // Response meta fields, each telling the caller what to do:
@@ -235,7 +235,7 @@ function instantiate(module) {
   return {
     edge,
     merge: (h, meta, bodies) => request(h, 'ab_merge', meta, bodies),
-    fetchObject: (h, meta, body) => request(h, 'ab_fetch', meta, body),
+    fetchObject: (h, meta, body) => request(h, 'ab_serve', meta, body),
     settle: (h, meta, prevBody) => request(h, 'ab_settle', meta, prevBody),
     begin: (h) => call(h, (e, handle) => e.ab_begin(handle)),
     alarm: (h, gen) => call(h, (e, handle) => e.ab_alarm(handle, gen)),

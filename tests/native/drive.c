@@ -155,7 +155,7 @@ static const char *describe(const dr_req *r, double gen) {
 
 /* --- calls ---------------------------------------------------------------------- */
 
-typedef enum { CALL_FETCH, CALL_SETTLE, CALL_EDGE, CALL_MERGE, CALL_CHECK, CALL_BEGIN, CALL_ALARM, CALL_RECOVER, CALL_ACK } call_kind;
+typedef enum { CALL_FETCH, CALL_SETTLE, CALL_IO, CALL_EDGE, CALL_MERGE, CALL_CHECK, CALL_BEGIN, CALL_ALARM, CALL_RECOVER, CALL_ACK } call_kind;
 
 typedef struct call {
     call_kind kind;
@@ -211,8 +211,9 @@ static int run_call(call *c, dr_resp *out) {
     hn_trap_set_env(&env);
     ab_output *o = NULL;
     switch (c->kind) {
-    case CALL_FETCH: o = ab_fetch(h, meta, mlen, body, (uint32_t)c->body_len); break;
+    case CALL_FETCH: o = ab_serve(h, meta, mlen, body, (uint32_t)c->body_len); break;
     case CALL_SETTLE: o = ab_settle(h, meta, mlen, body, (uint32_t)c->body_len); break;
+    case CALL_IO: o = ab_io(h, meta, mlen, body, (uint32_t)c->body_len); break;
     case CALL_EDGE: o = ab_edge(h, meta, mlen, body, (uint32_t)c->body_len); break;
     case CALL_MERGE: o = ab_merge(h, meta, mlen, body, (uint32_t)c->body_len); break;
     case CALL_CHECK: o = ab_check(h); break;
@@ -274,6 +275,32 @@ dr_resp dr_fetch(const char *method, const char *path, const char *body) {
     dr_req r = {.method = method, .path = q ? keep_n(path, (size_t)(q - path)) : path,
                 .query = q ? q + 1 : "", .body = body};
     return dr_fetch_req(&r);
+}
+
+dr_resp dr_io_many(const char *outcomes) {
+    for (int i = 0, n = jlen(outcomes, ""); i < n; i++) {
+        const char *t = jstr(outcomes, dr_printf("%d.token", i));
+        if (t) hn_io_forget(t);
+    }
+    double gen = dr_begin();
+    if (gen < 0) return trapped_resp();
+    call c = {.kind = CALL_IO, .meta = dr_printf("{\"gen\":%.17g}", gen), .body = outcomes,
+              .body_len = strlen(outcomes)};
+    dr_resp out;
+    if (run_call(&c, &out) != 0) return out;
+    for (int i = 0; i < 64 && jis_true(out.meta, "settle"); i++) {
+        double g = dr_begin();
+        if (g < 0) return trapped_resp();
+        call s = {.kind = CALL_SETTLE, .meta = dr_printf("{\"gen\":%.17g,\"status\":%d}", g, out.status),
+                  .body = out.body, .body_len = strlen(out.body)};
+        if (run_call(&s, &out) != 0) return out;
+    }
+    if (deliver_always) dr_deliver_index();
+    return out;
+}
+
+dr_resp dr_io(const char *token, const char *outcome) {
+    return dr_io_many(dr_printf("[{\"token\":\"%s\",\"outcome\":%s}]", token, outcome));
 }
 
 void dr_alarm(void) {

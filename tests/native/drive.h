@@ -86,6 +86,13 @@ void dr_deliver_after_events(int on);
 /* The current object hears that (shard, entry) was delivered (ab_ack). */
 void dr_ack(const char *shard, const char *entry);
 
+/* The host performed the attempt `token` with this outcome (JSON object
+ * text): forgets it as in flight, begins an event, calls ab_io and settles as
+ * runner.js does. Returns the answer (meta "busy" while I/O is still out). */
+dr_resp dr_io(const char *token, const char *outcome);
+/* Delivers several at once: outcomes = JSON [{"token","outcome"}]. */
+dr_resp dr_io_many(const char *outcomes);
+
 /* Shortcuts on the current object. */
 dr_resp dr_create(const char *type, const char *id, const char *payload_json);
 dr_resp dr_get(const char *id);

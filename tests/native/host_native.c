@@ -27,6 +27,11 @@ typedef struct object {
     char **frames;
     int nframes, capframes;
     int closes, last_close;
+    char **jobs;     /* every I/O job offered (host_io_start), in order */
+    int njobs, capjobs;
+    char **out;      /* tokens of the attempts being performed */
+    int nout, capout;
+    int cancels;     /* host_io_cancel calls */
 } object;
 
 static object objects[MAX_OBJECTS];
@@ -141,6 +146,10 @@ static void object_free(object *o) {
     if (o->db) sqlite3_close(o->db);
     for (int i = 0; i < o->nframes; i++) free(o->frames[i]);
     free(o->frames);
+    for (int i = 0; i < o->njobs; i++) free(o->jobs[i]);
+    free(o->jobs);
+    for (int i = 0; i < o->nout; i++) free(o->out[i]);
+    free(o->out);
     free(o->name);
     memset(o, 0, sizeof *o);
 }
@@ -235,11 +244,48 @@ void hn_shutdown(void) {
 }
 
 hn_pending hn_pending_save(void) {
-    hn_pending p = {obj()->alarm, obj()->alarm_calls, nputs};
+    hn_pending p = {obj()->alarm, obj()->alarm_calls, nputs, obj()->njobs};
     return p;
 }
 
+/* The token of a job's JSON text ("token":"<hex>"), malloc'd. */
+static char *job_token(const char *job) {
+    const char *t = strstr(job, "\"token\":\"");
+    if (t == NULL) return NULL;
+    t += 9;
+    return xstrndup(t, strcspn(t, "\""));
+}
+
+void hn_io_forget(const char *token) {
+    object *o = obj();
+    for (int i = 0; i < o->nout; i++) {
+        if (strcmp(o->out[i], token) != 0) continue;
+        free(o->out[i]);
+        o->out[i] = o->out[--o->nout];
+        return;
+    }
+}
+
+void hn_io_forget_all(void) {
+    object *o = obj();
+    for (int i = 0; i < o->nout; i++) free(o->out[i]);
+    o->nout = 0;
+}
+
+int hn_io_job_count(void) { return obj()->njobs; }
+const char *hn_io_job(int i) { return i >= 0 && i < obj()->njobs ? obj()->jobs[i] : NULL; }
+int hn_io_out_count(void) { return obj()->nout; }
+int hn_io_cancel_count(void) { return obj()->cancels; }
+
 void hn_pending_discard(hn_pending p) {
+    object *o = obj();
+    while (o->njobs > p.io_jobs) {
+        /* A job of a trapped call never leaves: its performer does not exist. */
+        char *t = job_token(o->jobs[--o->njobs]);
+        if (t) hn_io_forget(t);
+        free(t);
+        free(o->jobs[o->njobs]);
+    }
     obj()->alarm = p.alarm;
     obj()->alarm_calls = p.alarm_calls;
     while (nputs > p.index_puts) {
@@ -594,4 +640,35 @@ void host_index_put(const char *shard, int32_t shard_len, const char *entry, int
     p->from = xstrndup(obj()->name, strlen(obj()->name));
     p->shard = xstrndup(shard, (size_t)shard_len);
     p->entry = xstrndup(entry, (size_t)entry_len);
+}
+
+void host_io_start(const char *job, int32_t len) {
+    object *o = obj();
+    if (o->njobs == o->capjobs) {
+        o->capjobs = o->capjobs ? o->capjobs * 2 : 16;
+        o->jobs = xrealloc(o->jobs, sizeof *o->jobs * (size_t)o->capjobs);
+    }
+    char *j = xstrndup(job, (size_t)len);
+    o->jobs[o->njobs++] = j;
+    char *t = job_token(j);
+    if (t == NULL) return;
+    if (o->nout == o->capout) {
+        o->capout = o->capout ? o->capout * 2 : 16;
+        o->out = xrealloc(o->out, sizeof *o->out * (size_t)o->capout);
+    }
+    o->out[o->nout++] = t;
+}
+
+int32_t host_io_inflight(const char *token, int32_t len) {
+    object *o = obj();
+    for (int i = 0; i < o->nout; i++)
+        if (strlen(o->out[i]) == (size_t)len && memcmp(o->out[i], token, (size_t)len) == 0) return 1;
+    return 0;
+}
+
+void host_io_cancel(const char *token, int32_t len) {
+    char *t = xstrndup(token, (size_t)len);
+    obj()->cancels++;
+    hn_io_forget(t);
+    free(t);
 }

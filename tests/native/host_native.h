@@ -74,6 +74,19 @@ typedef struct hn_index_put {
 int hn_index_put_count(void);
 const hn_index_put *hn_index_put_at(int i);
 
+/* --- I/O jobs of the current object ------------------------------------------------
+ * Like the shim, the host counts a job as being performed from the moment it
+ * is offered (host_io_start) until its outcome is delivered (dr_io forgets
+ * it); a trapped call's jobs are dropped (hn_pending_discard). */
+
+int hn_io_job_count(void);
+const char *hn_io_job(int i); /* the job's JSON text */
+int hn_io_out_count(void);    /* attempts being performed */
+int hn_io_cancel_count(void);
+/* The performer of token (or of every attempt: the isolate died) is gone. */
+void hn_io_forget(const char *token);
+void hn_io_forget_all(void);
+
 /* --- log --------------------------------------------------------------------- */
 
 int hn_log_count(void);
@@ -99,6 +112,7 @@ typedef struct hn_pending {
     double alarm;
     int alarm_calls;
     int index_puts;
+    int io_jobs;
 } hn_pending;
 hn_pending hn_pending_save(void);
 void hn_pending_discard(hn_pending p);

@@ -19,6 +19,7 @@ int main(void) {
     failed += test_arena_run() != 0;
     failed += test_mistakes_run() != 0;
     failed += test_author_run() != 0;
+    failed += test_io_run() != 0;
     dr_shutdown();
     if (failed) fprintf(stderr, "engine_tests: %d group(s) failed\n", failed);
     return failed ? 1 : 0;

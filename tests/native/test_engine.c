@@ -1346,10 +1346,10 @@ static void test_export(void **state) {
     dr_resp e = dr_fetch("GET", "/__ablauf/workflows/ex/export", NULL);
     EXPECT_HTTP(e, 200);
     EXPECT_STR(e.body, "format", "ablauf-export");
-    EXPECT_NUM(e.body, "schemaVersion", 3);
+    EXPECT_NUM(e.body, "schemaVersion", 4);
     EXPECT_STR(e.body, "id", "ex");
     assert_int_equal(jlen(e.body, "tables.ab_steps.rows"), 3);
-    assert_int_equal(jlen(e.body, "tables.ab_steps.columns"), 13);
+    assert_int_equal(jlen(e.body, "tables.ab_steps.columns"), 17);
     EXPECT_STR(e.body, "tables.ab_steps.columns.0", "name");
     EXPECT_STR(e.body, "tables.ab_instance.rows.0.2", "waiting");
     assert_int_equal(jlen(e.body, "tables.ab_instance.columns"),
@@ -1534,7 +1534,7 @@ static void test_migration_from_v1(void **state) {
     r = dr_get("mig-1");
     EXPECT_HTTP(r, 200);
     EXPECT_STR(r.body, "status", "completed");
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
     assert_int_equal(hn_query_int("SELECT count(*) FROM ab_updates WHERE site IS NULL"), 1);
     r = dr_fetch("GET", "/__ablauf/workflows/mig-1/updates", NULL);
     EXPECT_HTTP(r, 200);
@@ -1543,7 +1543,7 @@ static void test_migration_from_v1(void **state) {
     assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_meta SET value = 1 WHERE key = 'schema_version'",
                                   NULL, NULL, NULL), SQLITE_OK);
     EXPECT_HTTP(dr_get("mig-1"), 200);
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
 }
 
 /* v2 -> v3: a sleeping instance stored by v2 gets its timer derived from its
@@ -1560,12 +1560,45 @@ static void test_migration_from_v2(void **state) {
     dr_resp r = dr_post("mig-2", "events/approval", "{\"approved\":true}");
     EXPECT_HTTP(r, 202);
     EXPECT_STR(r.body, "delivery", "buffered");
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
     assert_int_equal(hn_query_int("SELECT timer_at = (SELECT wake_at FROM ab_steps WHERE name = 'pause')"
                                   " FROM ab_instance"), 1);
     assert_true(hn_alarm() > 0);
     assert_int_equal(dr_settle(5), 1);
     EXPECT_STR(dr_get("mig-2").body, "status", "completed");
+}
+
+/* v3 -> v4: steps stored by v3 (no I/O columns, the do-only timeline index)
+ * keep working: the instance resumes, its timeline is served through the new
+ * index, and the new columns read as "no I/O". */
+static void test_migration_from_v3(void **state) {
+    (void)state;
+    hn_use("mig-3");
+    EXPECT_STR(dr_create("replay-counter", "mig-3", "{\"id\":\"x\"}").body, "status", "waiting");
+    assert_int_equal(sqlite3_exec(hn_db(), "DROP INDEX ab_steps_timeline;"
+                                  "ALTER TABLE ab_steps DROP COLUMN request;"
+                                  "ALTER TABLE ab_steps DROP COLUMN io_token;"
+                                  "ALTER TABLE ab_steps DROP COLUMN outcome;"
+                                  "ALTER TABLE ab_steps DROP COLUMN done_seq;"
+                                  "CREATE INDEX ab_steps_started ON ab_steps (started_at, ord) WHERE type = 'do';"
+                                  "UPDATE ab_meta SET value = 3 WHERE key = 'schema_version'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    dr_resp r = dr_fetch("GET", "/__ablauf/workflows/mig-3/timeline", NULL);
+    EXPECT_HTTP(r, 200);
+    assert_int_equal(jlen(r.body, "timeline"), 2);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM sqlite_master WHERE name = 'ab_steps_started'"), 0);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM sqlite_master WHERE name = 'ab_steps_timeline'"), 1);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps WHERE done_seq = 0 AND io_token IS NULL"), 3);
+    r = dr_post("mig-3", "events/continue", "{}");
+    EXPECT_HTTP(r, 202);
+    EXPECT_STR(r.body, "status.status", "completed");
+    EXPECT_NUM(r.body, "status.steps.@step-3.attempts", 1);
+    /* twice is harmless (an interrupted migration starts over) */
+    assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_meta SET value = 3 WHERE key = 'schema_version'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    EXPECT_HTTP(dr_get("mig-3"), 200);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
 }
 
 int test_engine_run(void) {
@@ -1613,6 +1646,7 @@ int test_engine_run(void) {
         cmocka_unit_test_setup(test_big_pass_in_chunks, reset),
         cmocka_unit_test_setup(test_migration_from_v1, reset),
         cmocka_unit_test_setup(test_migration_from_v2, reset),
+        cmocka_unit_test_setup(test_migration_from_v3, reset),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@ int test_engine_run(void);
 int test_arena_run(void);
 int test_author_run(void);
 int test_mistakes_run(void);
+int test_io_run(void);
 
 /* Assertions on answers (cmocka's fail_msg; need <string.h> and drive.h). */
 #define EXPECT_HTTP(res, want)                                                              \

@@ -66,3 +66,49 @@ const ab_workflow tw_drift = {.type = "t-drift", .run = drift};
 /* The build refuses it (test_mistakes checks that); at run time it must
  * still answer clearly. */
 const ab_workflow tw_bad_schema = {.type = "t-bad-schema", .input_schema = "{\"type\":", .run = noop};
+
+/* --- I/O steps (test_io.c) ------------------------------------------------------ */
+
+/* n sequential fetches of url, then the number of them. */
+static ab_rc fetch_seq(ab_ctx *c, const cJSON *in, cJSON **result) {
+    int n = ab_get_int(in, "n", 1);
+    for (int i = 0; i < n; i++)
+        AB_TRY(ab_fetch(c, ab_printf(c, "f-%d", i), NULL, ab_obj(c, "url", ab_get(in, "url"), AB_END), NULL));
+    return ab_ok(c, result, ab_num(c, n));
+}
+
+const ab_workflow tw_fetch_seq = {.type = "t-fetch-seq", .run = fetch_seq};
+
+static ab_rc which_body(ab_ctx *c, const cJSON *arg, cJSON **out) {
+    return ab_ok(c, out, cJSON_Duplicate(arg, 1));
+}
+
+/* Two fetches race; the winner's index is kept by a do step, then the loser
+ * is awaited too. */
+static ab_rc race(ab_ctx *c, const cJSON *in, cJSON **result) {
+    ab_pending *p[2];
+    int which;
+    cJSON *won, *both[2];
+    AB_TRY(ab_fetch_start(c, "a", NULL, ab_obj(c, "url", ab_str(c, "https://a.test/"), AB_END), &p[0]));
+    AB_TRY(ab_fetch_start(c, "b", NULL, ab_obj(c, "url", ab_str(c, "https://b.test/"), AB_END), &p[1]));
+    AB_TRY(ab_await_any(c, p, 2, &which, NULL));
+    AB_TRY(ab_do(c, "winner", NULL, which_body, ab_num(c, which), &won));
+    AB_TRY(ab_await_all(c, p, 2, both));
+    (void)in;
+    return ab_ok(c, result, ab_obj(c, "winner", won, "now", ab_num(c, which), AB_END));
+}
+
+const ab_workflow tw_race = {.type = "t-race", .run = race};
+
+/* A fetch whose request the test chooses whole, with the secret SECRET_A
+ * declared, and a call of the activity the input names. */
+static const char *const tw_secrets[] = {"SECRET_A", NULL};
+
+static ab_rc raw_fetch(ab_ctx *c, const cJSON *in, cJSON **result) {
+    static const int accept[] = {404, 0};
+    const ab_io_opts o = {.accept = accept, .idempotency_key = ab_get_str(in, "key"),
+                          .timeout = ab_get_str(in, "timeout")};
+    return ab_fetch(c, "req", &o, ab_get(in, "request"), result);
+}
+
+const ab_workflow tw_raw_fetch = {.type = "t-raw-fetch", .secrets = tw_secrets, .run = raw_fetch};

@@ -516,3 +516,88 @@ const ab_workflow wf_resume_updates = {
     .updates = resume_updates_updates,
     .run = resume_updates_run,
 };
+
+/* --- I/O steps: http-call, http-parallel, activity-call ------------------------ */
+
+/* The secret the demo's http-call may put in a url or header as
+ * {{DEMO_SECRET}} (a var or secret of the worker). */
+static const char *const demo_secrets[] = {"DEMO_SECRET", NULL};
+
+static ab_rc http_call_run(ab_ctx *c, const cJSON *in, cJSON **result) {
+    cJSON *res;
+    const ab_io_opts opts = {.timeout = ab_get_str(in, "timeout")};
+    cJSON *req = ab_obj(c, "url", ab_get(in, "url"), AB_END);
+    if (req == NULL) return ab_fail(c, "out of memory");
+    if (ab_get(in, "method")) cJSON_AddItemToObject(req, "method", cJSON_Duplicate(ab_get(in, "method"), 1));
+    if (ab_get(in, "headers")) cJSON_AddItemToObject(req, "headers", cJSON_Duplicate(ab_get(in, "headers"), 1));
+    if (ab_get(in, "body")) cJSON_AddItemToObject(req, "body", cJSON_Duplicate(ab_get(in, "body"), 1));
+    AB_TRY(ab_fetch(c, "call", &opts, req, &res));
+    return ab_ok(c, result, ab_obj(c, "status", ab_get(res, "status"), "body", ab_get(res, "body"), AB_END));
+}
+
+const ab_workflow wf_http_call = {
+    .type = "http-call",
+    .input_schema = AB_JSON({"type": "object", "required": ["url"],
+                             "properties": {"url": {"type": "string"},
+                                            "method": {"enum": ["GET", "POST"]},
+                                            "headers": {"type": "object",
+                                                        "additionalProperties": {"type": "string"}},
+                                            "body": {},
+                                            "timeout": {"type": "string"}}}),
+    .result_schema = AB_JSON({"type": "object", "required": ["status", "body"],
+                              "properties": {"status": {"type": "integer"}, "body": {}}}),
+    .retry = {.limit = 3, .delay = "100ms", .backoff = "fixed"},
+    .secrets = demo_secrets,
+    .run = http_call_run,
+};
+
+#define HTTP_PARALLEL_MAX 10
+
+static ab_rc http_parallel_run(ab_ctx *c, const cJSON *in, cJSON **result) {
+    ab_pending *p[HTTP_PARALLEL_MAX];
+    cJSON *res[HTTP_PARALLEL_MAX];
+    const cJSON *url;
+    int n = 0;
+    cJSON_ArrayForEach(url, ab_get_arr(in, "urls")) {
+        if (n == HTTP_PARALLEL_MAX) break; /* the input schema allows at most 10 */
+        AB_TRY(ab_fetch_start(c, ab_printf(c, "get-%d", n), NULL, ab_obj(c, "url", url, AB_END), &p[n]));
+        n++;
+    }
+    AB_TRY(ab_await_all(c, p, n, res));
+    cJSON *statuses = cJSON_CreateArray(), *bodies = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        cJSON_AddItemToArray(statuses, cJSON_Duplicate(ab_get(res[i], "status"), 1));
+        cJSON_AddItemToArray(bodies, cJSON_Duplicate(ab_get(res[i], "body"), 1));
+    }
+    return ab_ok(c, result, ab_obj(c, "statuses", statuses, "bodies", bodies, AB_END));
+}
+
+const ab_workflow wf_http_parallel = {
+    .type = "http-parallel",
+    .input_schema = AB_JSON({"type": "object", "required": ["urls"],
+                             "properties": {"urls": {"type": "array", "minItems": 1, "maxItems": 10,
+                                                     "items": {"type": "string"}}}}),
+    .result_schema = AB_JSON({"type": "object", "required": ["statuses", "bodies"],
+                              "properties": {"statuses": {"type": "array", "items": {"type": "integer"}},
+                                             "bodies": {"type": "array"}}}),
+    .run = http_parallel_run,
+};
+
+static ab_rc activity_call_run(ab_ctx *c, const cJSON *in, cJSON **result) {
+    cJSON *upper;
+    cJSON *args = ab_obj(c, "text", ab_get(in, "text"),
+                         "failCount", ab_num(c, ab_get_int(in, "failCount", 0)), AB_END);
+    AB_TRY(ab_call(c, "upper", NULL, "uppercase", args, &upper));
+    return ab_ok(c, result, ab_obj(c, "text", upper, AB_END));
+}
+
+const ab_workflow wf_activity_call = {
+    .type = "activity-call",
+    .input_schema = AB_JSON({"type": "object", "required": ["text"],
+                             "properties": {"text": {"type": "string"},
+                                            "failCount": {"type": "integer", "minimum": 0}}}),
+    .result_schema = AB_JSON({"type": "object", "required": ["text"],
+                              "properties": {"text": {"type": "string"}}}),
+    .retry = {.limit = 4, .delay = "100ms", .backoff = "fixed"},
+    .run = activity_call_run,
+};

@@ -129,6 +129,9 @@ typedef struct ab_workflow {
     const char *result_size_limit; /* cumulative step results, e.g. "64mb" (default) */
     const char *on_overflow;       /* "fail" (default) | "retry" */
     ab_run_fn run;
+    /* Names of the worker's secrets/vars its I/O steps may use as {{NAME}}
+     * in a url or header value; NULL-terminated; NULL = none. */
+    const char *const *secrets;
 } ab_workflow;
 
 /* The registry: a NULL-terminated array the application defines once. */
@@ -153,6 +156,95 @@ AB_MUST_USE ab_rc ab_sleep_until(ab_ctx *c, const char *name, double at);
  * EVENT_TIMEOUT. payload receives the event's payload. */
 AB_MUST_USE ab_rc ab_wait_for_event(ab_ctx *c, const char *event, const char *timeout,
                                     cJSON **payload);
+
+/* --- I/O steps: the outside world (docs/io-steps.md) ------------------------
+ *
+ * A step body cannot wait on the network; an I/O step can. The pass records
+ * the request and goes on (the _start variants) or stops (ab_fetch, ab_call,
+ * the awaits); the host performs it once what the pass wrote is committed,
+ * stores the outcome, and runs the pass again, which replays to this point
+ * and finds the result. A completed I/O step is never performed again; an
+ * attempt is performed at least once (a death while it is out is a failed
+ * attempt, retried with the same idempotency key).
+ *
+ * Example — charge a card, then send the receipt through a Queue:
+ *
+ *     static ab_rc run(ab_ctx *c, const cJSON *order, cJSON **result) {
+ *         cJSON *charge, *sent;
+ *         const ab_io_opts pay = {.retry = {.limit = 5, .delay = "2s"}, .timeout = "10s"};
+ *         AB_TRY(ab_fetch(c, "charge", &pay,
+ *                         ab_obj(c, "url", ab_str(c, "https://pay.example/v1/charges"),
+ *                                "method", ab_str(c, "POST"),
+ *                                "headers", ab_obj(c, "authorization",
+ *                                                  ab_str(c, "Bearer {{PAY_KEY}}"), AB_END),
+ *                                "body", ab_obj(c, "amount", ab_num(c, ab_get_num(order, "amount", 0)),
+ *                                               AB_END),
+ *                                AB_END),
+ *                         &charge));
+ *         AB_TRY(ab_call(c, "receipt", NULL, "queue.send",
+ *                        ab_obj(c, "binding", ab_str(c, "RECEIPTS"),
+ *                               "body", ab_obj(c, "charge", ab_get(ab_get(charge, "body"), "id"),
+ *                                              AB_END),
+ *                               AB_END),
+ *                        &sent));
+ *         return ab_ok(c, result, ab_obj(c, "charged", ab_get(charge, "body"), AB_END));
+ *     }
+ *
+ *     static const char *const secrets[] = {"PAY_KEY", NULL};
+ *     const ab_workflow checkout = {.type = "checkout", .secrets = secrets, .run = run};
+ *
+ * fetch request (cJSON, borrowed): {"url", "method"? (GET), "headers"?:
+ * {name: string}, "body"?: a string (sent as is) or any JSON value (sent as
+ * JSON with content-type application/json)}. Result: {"status", "headers":
+ * {lower-case name: string}, "body"} — body parsed when the response says it
+ * is JSON, else its text. 2xx succeeds; network errors, timeouts, 408, 429
+ * and 5xx fail the attempt (Retry-After on 429/503 sets the next delay);
+ * any other status fails the step for good unless `accept` lists it.
+ * Every attempt carries Idempotency-Key: <instance id>/<step name> (or
+ * opts->idempotency_key) unless the request sets one itself.
+ *
+ * call: the activity `activity` registered with the worker (or a built-in:
+ * kv.get, kv.put, kv.delete, queue.send, r2.get, r2.put, d1.query) is called
+ * with args (JSON, borrowed); its return value is the result.
+ */
+
+/* Options of one I/O step; NULL or zero fields take the defaults. */
+typedef struct ab_io_opts {
+    ab_retry retry;              /* as ab_do's: step -> workflow -> engine default */
+    const char *timeout;         /* per attempt, a duration; default "30s" */
+    const char *idempotency_key; /* fetch; default "<instance id>/<step name>" */
+    const int *accept;           /* fetch: more statuses that succeed, 0-terminated */
+} ab_io_opts;
+
+/* A started I/O step, valid for the pass (the call arena). */
+typedef struct ab_pending ab_pending;
+
+/* Performs the request and waits for its outcome (result may be NULL). */
+AB_MUST_USE ab_rc ab_fetch(ab_ctx *c, const char *name, const ab_io_opts *opts,
+                           const cJSON *request, cJSON **result);
+AB_MUST_USE ab_rc ab_call(ab_ctx *c, const char *name, const ab_io_opts *opts,
+                          const char *activity, const cJSON *args, cJSON **result);
+
+/* Starts the step without waiting: *pending is its handle. Steps started
+ * before the pass waits run in parallel (at most 6 of an instance at once;
+ * the rest start as those end). Returns AB_OK, or AB_ERROR when the step
+ * failed for good (the instance errored). */
+AB_MUST_USE ab_rc ab_fetch_start(ab_ctx *c, const char *name, const ab_io_opts *opts,
+                                 const cJSON *request, ab_pending **pending);
+AB_MUST_USE ab_rc ab_call_start(ab_ctx *c, const char *name, const ab_io_opts *opts,
+                                const char *activity, const cJSON *args, ab_pending **pending);
+
+/* Waits until all n have completed: results[i] (results may be NULL) gets
+ * the result of pending[i], as ab_do hands results out. Any of them failing
+ * for good errors the instance. */
+AB_MUST_USE ab_rc ab_await_all(ab_ctx *c, ab_pending *const *pending, int n, cJSON **results);
+
+/* Waits until one of n has completed: *which (may be NULL) is its index and
+ * *result (may be NULL) its result. When several have, the one that
+ * completed first: every pass gives the same answer. The others go on and
+ * may be awaited later. */
+AB_MUST_USE ab_rc ab_await_any(ab_ctx *c, ab_pending *const *pending, int n, int *which,
+                               cJSON **result);
 
 /* --- live updates ------------------------------------------------------ */
 

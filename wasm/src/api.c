@@ -361,14 +361,17 @@ static int index_list(cx *X, const http_request *req, http_response *res) {
 
 /* --- dispatch ------------------------------------------------------------------------ */
 
-/* A careful pass (after a crash) ends with a step armed and the instance
- * "running". Responses show the instance at rest, so ask the host to commit
- * the marker and settle: run the armed step now (api_settle). */
+/* An instance left "running" is not at rest. With work due now (a careful
+ * pass armed a step after a crash, a long pass reached its budget) ask the
+ * host to commit and settle: run the next pass now (api_settle). Waiting for
+ * I/O the host performs, say "busy": the host answers once an outcome has
+ * brought the instance to rest, or after a while with it still running. */
 static void settle_if_armed(const db_instance *in, http_response *res) {
     if (in == NULL || in->status != INST_RUNNING) return;
     if (res->status < 200 || res->status >= 300) return;
     if (res->meta == NULL && (res->meta = cJSON_CreateObject()) == NULL) return;
-    cJSON_AddTrueToObject(res->meta, "settle");
+    int due = in->timer_at != DB_NULL_TIME && in->timer_at <= host_now();
+    cJSON_AddTrueToObject(res->meta, due ? "settle" : "busy");
 }
 
 static int dispatch(cx *X, const http_request *req, http_response *res) {
@@ -428,9 +431,10 @@ void api_handle(cx *X, const http_request *req, int64_t gen, http_response *res)
     if (res->status >= 500) retry_soon();
 }
 
-void api_settle(cx *X, int64_t gen, int status, const char *prev, size_t len, http_response *res) {
+void api_settle(cx *X, int64_t gen, int status, int run, const char *prev, size_t len,
+                http_response *res) {
     eng_state st;
-    if (eng_load(X, &st) != CX_OK || st.inst == NULL || eng_run(X, &st) != CX_OK) {
+    if (eng_load(X, &st) != CX_OK || st.inst == NULL || (run && eng_run(X, &st) != CX_OK)) {
         http_fail(X, res);
         finish_event(X, gen, NULL);
         retry_soon();
@@ -474,6 +478,26 @@ void api_alarm(cx *X, int64_t gen) {
     int rc = eng_run(X, &st);
     finish_event(X, gen, NULL);
     if (rc != CX_OK) retry_soon();
+}
+
+void api_io(cx *X, int64_t gen, const char *body, size_t len, http_response *res) {
+    eng_state st;
+    int stored;
+    cJSON *outcomes = cJSON_ParseWithLength(body, len);
+    if (outcomes == NULL) {
+        http_oom(res);
+        return;
+    }
+    if (db_migrate(X) != CX_OK || eng_load(X, &st) != CX_OK ||
+        (st.inst && !state_inst_ended(st.inst->status) &&
+         (eng_io_outcomes(X, &st, outcomes, &stored) != CX_OK || eng_run(X, &st) != CX_OK))) {
+        http_fail(X, res);
+        finish_event(X, gen, NULL);
+        retry_soon();
+        return;
+    }
+    http_json_value(X, res, 200, cJSON_CreateObject());
+    finish_event(X, gen, res);
 }
 
 void api_ack(cx *X, const char *body, size_t len) {

@@ -18,10 +18,18 @@
  * host did not begin one). */
 void api_handle(cx *X, const http_request *req, int64_t gen, http_response *res);
 
-/* Runs the step a careful pass armed (its marker is committed by now) and
- * re-renders the first answer (status code `status`, body prev) with the
- * instance at rest. The host calls it while the answer's meta says "settle". */
-void api_settle(cx *X, int64_t gen, int status, const char *prev, size_t len, http_response *res);
+/* Runs the next pass (run: work was due now: a careful pass armed a step
+ * and its marker is committed, or a long pass continues) and re-renders the
+ * first answer (status code `status`, body prev) with the instance as it is
+ * now. The host calls it while the answer's meta says "settle", and with run
+ * 0 once a "busy" instance (waiting for I/O) came to rest or took too long. */
+void api_settle(cx *X, int64_t gen, int status, int run, const char *prev, size_t len,
+                http_response *res);
+
+/* Outcomes of I/O attempts, body = JSON [{"token", "outcome"}]: stored on
+ * their steps, then the pass runs. Answers 200 {} with meta "settle" or
+ * "busy" as a request would. */
+void api_io(cx *X, int64_t gen, const char *body, size_t len, http_response *res);
 
 /* The alarm: runs the due timers. */
 void api_alarm(cx *X, int64_t gen);

@@ -215,7 +215,22 @@ static const migration_step migration_3[] = {
     " ELSE NULL END WHERE timer_at IS NULL"},
     {NULL, NULL}};
 
-static const migration_step *const migrations[] = {NULL, migration_1, migration_2, migration_3};
+/* v4: I/O steps (fetch, call): the stored request, the attempt the host is
+ * performing (its token), the outcome it reported, and the order in which
+ * they ended; the timeline index covers them. */
+static const migration_step migration_4[] = {
+    {"SELECT request FROM ab_steps LIMIT 0", "ALTER TABLE ab_steps ADD COLUMN request TEXT"},
+    {"SELECT io_token FROM ab_steps LIMIT 0", "ALTER TABLE ab_steps ADD COLUMN io_token TEXT"},
+    {"SELECT outcome FROM ab_steps LIMIT 0", "ALTER TABLE ab_steps ADD COLUMN outcome TEXT"},
+    {"SELECT done_seq FROM ab_steps LIMIT 0",
+     "ALTER TABLE ab_steps ADD COLUMN done_seq INTEGER NOT NULL DEFAULT 0"},
+    {NULL, "DROP INDEX IF EXISTS ab_steps_started"},
+    {NULL, "CREATE INDEX IF NOT EXISTS ab_steps_timeline ON ab_steps (started_at, ord)"
+           " WHERE type IN ('do', 'fetch', 'call')"},
+    {NULL, NULL}};
+
+static const migration_step *const migrations[] = {NULL, migration_1, migration_2, migration_3,
+                                                   migration_4};
 
 static int migrate_(cx *X) {
     cJSON *rows;
@@ -319,7 +334,7 @@ int db_result_put(cx *X, const char *result) { SCRATCH(X, result_put_(X, result)
 
 #define STEP_COLUMNS                                                                    \
     "name, ord, type, status, attempts, result, error, started_at, completed_at, duration," \
-    " wake_at, history, result_bytes"
+    " wake_at, history, result_bytes, request, io_token, outcome, done_seq"
 
 /* Typed steps from the rows of a SELECT STEP_COLUMNS, written to dst (room
  * for every row). */
@@ -341,6 +356,10 @@ static int steps_into(cx *X, const cJSON *rows, db_step *dst) {
         s->wake_at = col_num(&k);
         s->history = col_str(&k);
         s->result_bytes = col_int(&k);
+        s->request = col_str(&k);
+        s->io_token = col_str(&k);
+        s->outcome = col_str(&k);
+        s->done_seq = col_int(&k);
         if (k.nomem) return CX_NOMEM;
     }
     return CX_OK;
@@ -423,8 +442,8 @@ int db_steps_page(cx *X, int after_ord, int limit, db_step **steps, int *count) 
 static int timeline_page_(cx *X, double after_at, int after_ord, int limit, db_step **steps,
                           int *count) {
     cJSON *rows;
-    int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps WHERE type = 'do'"
-                       " AND started_at IS NOT NULL"
+    int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps"
+                       " WHERE type IN ('do', 'fetch', 'call') AND started_at IS NOT NULL"
                        " AND (?1 IS NULL OR started_at > ?1 OR (started_at = ?1 AND ord > ?2))"
                        " ORDER BY started_at, ord LIMIT ?3",
                     params("dii", after_at, (int64_t)after_ord, (int64_t)limit), &rows);
@@ -440,18 +459,23 @@ int db_timeline_page(cx *X, double after_at, int after_ord, int limit, db_step *
 
 static int step_save_(cx *X, const db_step *s) {
     return exec_p(X, "INSERT INTO ab_steps (name, ord, type, status, attempts, result, error,"
-                     " started_at, completed_at, duration, wake_at, history, result_bytes)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                     " started_at, completed_at, duration, wake_at, history, result_bytes,"
+                     " request, io_token, outcome, done_seq)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+                     " ?16, ?17)"
                      " ON CONFLICT (name) DO UPDATE SET status = excluded.status,"
                      " attempts = excluded.attempts, result = excluded.result,"
                      " error = excluded.error, started_at = excluded.started_at,"
                      " completed_at = excluded.completed_at, duration = excluded.duration,"
                      " wake_at = excluded.wake_at, history = excluded.history,"
-                     " result_bytes = excluded.result_bytes",
-                  params("sississddddsi", s->name, (int64_t)s->ord, state_kind_name(s->kind),
+                     " result_bytes = excluded.result_bytes, request = excluded.request,"
+                     " io_token = excluded.io_token, outcome = excluded.outcome,"
+                     " done_seq = excluded.done_seq",
+                  params("sississddddsisssi", s->name, (int64_t)s->ord, state_kind_name(s->kind),
                          state_step_name(s->status), (int64_t)s->attempts, s->result, s->error,
                          s->started_at, s->completed_at, s->duration, s->wake_at, s->history,
-                         s->result_bytes), NULL);
+                         s->result_bytes, s->request, s->io_token, s->outcome, s->done_seq),
+                  NULL);
 }
 
 int db_step_save(cx *X, const db_step *s) { SCRATCH(X, step_save_(X, s)); }

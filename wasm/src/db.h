@@ -23,7 +23,7 @@
 #include "sb.h"
 #include "state.h"
 
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /* Timestamps are epoch ms; DB_NULL_TIME stands for SQL NULL. */
 #define DB_NULL_TIME (-1.0)
@@ -54,6 +54,11 @@ typedef struct db_step {
     double started_at, completed_at, duration, wake_at; /* DB_NULL_TIME = null */
     char *history;        /* JSON array text or NULL */
     int64_t result_bytes;
+    /* I/O steps (fetch, call) only; NULL/0 for the others: */
+    char *request;        /* the request as the workflow gave it (placeholders kept) */
+    char *io_token;       /* the attempt the host performs now; NULL when none is out */
+    char *outcome;        /* the host's outcome of that attempt, not yet judged by a pass */
+    int64_t done_seq;     /* order in which I/O steps ended (ab_await_any), 0 = not ended */
 } db_step;
 
 /* A persisted update (emit). */
@@ -95,7 +100,7 @@ int db_steps_load(cx *X, db_step **steps, int *count);
 int db_step_save(cx *X, const db_step *s);
 /* At most limit steps with ord > after_ord, in order (a page of Status). */
 int db_steps_page(cx *X, int after_ord, int limit, db_step **steps, int *count);
-/* At most limit do steps that started, after (started_at, ord) in that order
+/* At most limit do, fetch and call steps that started, after (started_at, ord) in that order
  * (a page of the timeline; after_at DB_NULL_TIME = from the start). */
 int db_timeline_page(cx *X, double after_at, int after_ord, int limit, db_step **steps,
                      int *count);

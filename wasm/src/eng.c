@@ -113,7 +113,7 @@ static int pass_open(cx *X, ab_ctx *c, eng_state *st) {
     if (smap_init(X, &c->fired, (size_t)nfired) != CX_OK) return CX_NOMEM;
     for (int i = 0; i < nfired; i++)
         if (smap_put(&c->fired, fired[i], fired[i]) != CX_OK) return CX_NOMEM;
-    return CX_OK;
+    return eng_io_open(c);
 }
 
 /* Validates a value against one of wf's schemas; 0 valid, 1 invalid
@@ -272,8 +272,10 @@ static int pass_settle(ab_ctx *c, ab_rc rc, cJSON *result) {
     }
     int status_changed = old_status != in->status || old_error != in->error;
     if (status_changed || c->changed) touch(in);
+    c->st->io_wait = in->status == INST_RUNNING && c->io_wait;
     int r = save_instance(X, c->st, status_changed || c->changed);
     if (r != CX_OK) return r;
+    eng_io_settle(c, in->status); /* the jobs leave once the marker rows are written */
     if (state_inst_ended(in->status)) eng_close_clients();
     return CX_OK;
 }
@@ -295,7 +297,7 @@ void eng_plan_timer(eng_state *st) {
     if (st->inst == NULL) return;
     /* "running" at rest means work is due now: a pass that stopped for its
      * memory budget, or a careful pass that armed a step. */
-    if (st->inst && st->inst->status == INST_RUNNING) at = host_now();
+    if (st->inst->status == INST_RUNNING && !st->io_wait) at = host_now();
     if (st->inst && state_inst_runnable(st->inst->status)) {
         for (int i = 0; i < st->nsteps; i++) {
             const db_step *s = st->steps[i];
@@ -366,12 +368,14 @@ int eng_set_status(cx *X, eng_state *st, inst_status status) {
 int eng_terminate(cx *X, eng_state *st) {
     int rc = db_events_clear(X);
     if (rc != CX_OK) return rc;
-    /* Nothing waits any more: a sleeping or waiting step keeps its status for
-     * the record but loses its wake-up time. */
+    eng_io_cancel(st);
+    /* Nothing waits any more: a sleeping, waiting or in-flight step keeps its
+     * status for the record but loses its wake-up time (and its attempt). */
     for (int i = 0; i < st->nsteps; i++) {
         db_step *s = st->steps[i];
-        if (s->wake_at == DB_NULL_TIME) continue;
+        if (s->wake_at == DB_NULL_TIME && s->io_token == NULL) continue;
         s->wake_at = DB_NULL_TIME;
+        s->io_token = NULL;
         if ((rc = db_step_save(X, s)) != CX_OK) return rc;
     }
     st->inst->status = INST_TERMINATED;

@@ -47,6 +47,7 @@ typedef struct eng_state {
     db_instance *inst;
     db_step **steps; /* first-seen order */
     int nsteps;
+    int io_wait;     /* "running" because the pass waits for I/O the host performs */
 } eng_state;
 
 const ab_workflow *eng_find_workflow(const char *type);
@@ -72,8 +73,16 @@ int eng_terminate(cx *X, eng_state *st);
  * whether a step was waiting for it (if not, the caller buffers the event). */
 int eng_deliver(cx *X, eng_state *st, const char *event, const char *payload, int *delivered);
 
+/* I/O steps (eng_io.c). Stores each {"token", "outcome"} of outcomes on the
+ * step whose attempt it answers (a stale or unknown token is ignored);
+ * *stored counts those stored. The next pass judges them. */
+int eng_io_outcomes(cx *X, eng_state *st, const cJSON *outcomes, int *stored);
+/* Asks the host to abort every attempt it is performing (terminate). */
+void eng_io_cancel(eng_state *st);
+
 /* Plans st->inst->timer_at: the earliest pending timer of a runnable
- * instance (now for one "running" at rest), DB_NULL_TIME if none. Saving the
+ * instance (now for one "running" at rest, unless it waits for I/O: then
+ * the attempts' deadlines), DB_NULL_TIME if none. Saving the
  * instance plans it; the alarm itself is set once per event, by eng_offer. */
 void eng_plan_timer(eng_state *st);
 

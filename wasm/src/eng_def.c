@@ -78,6 +78,28 @@ static int check_messages(checker *k, const char *kind, const ab_message_def *de
     return CX_OK;
 }
 
+/* Secret names are environment names; ABLAUF_* are the engine's own (the
+ * API token must never be sent anywhere by a workflow). */
+static int check_secrets(checker *k, const char *const *secrets) {
+    int rc;
+    for (const char *const *s = secrets; s && *s; s++) {
+        const char *n = *s;
+        int ok = (n[0] == '_' || (n[0] >= 'A' && n[0] <= 'Z') || (n[0] >= 'a' && n[0] <= 'z')) &&
+                 strlen(n) <= 128;
+        for (const char *p = n; ok && *p; p++)
+            ok = *p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                 (*p >= '0' && *p <= '9');
+        if (!ok && (rc = problem(k, sb_fmt(k->X, "secret name \"%s\" must be letters, digits and _, "
+                                                 "not starting with a digit", n))) != CX_OK)
+            return rc;
+        if (ok && strncmp(n, "ABLAUF_", 7) == 0 &&
+            (rc = problem(k, sb_fmt(k->X, "secret name \"%s\": ABLAUF_* are the engine's own "
+                                          "settings", n))) != CX_OK)
+            return rc;
+    }
+    return CX_OK;
+}
+
 static int check_one(checker *k, const ab_workflow *w) {
     int64_t v;
     int rc;
@@ -87,6 +109,7 @@ static int check_one(checker *k, const ab_workflow *w) {
     if ((rc = check_schema(k, "result", w->result_schema)) != CX_OK) return rc;
     if ((rc = check_messages(k, "event", w->events)) != CX_OK) return rc;
     if ((rc = check_messages(k, "update", w->updates)) != CX_OK) return rc;
+    if ((rc = check_secrets(k, w->secrets)) != CX_OK) return rc;
     if (r->limit < 0 && (rc = problem(k, "retry.limit must be >= 1 (0 inherits the default)")) != CX_OK)
         return rc;
     if (r->delay && lim_parse_duration(r->delay, &v) != 0 &&

@@ -55,6 +55,12 @@ struct ab_ctx {
     int careful;         /* this pass runs at most one body, after a committed marker */
     int died;            /* unaccounted death detected at event start */
     int changed;         /* something was written: bump updated_at */
+
+    /* I/O steps (eng_io.c) */
+    int io_out;          /* attempts the host is performing, these included */
+    int io_wait;         /* the pass stopped to wait for one of them */
+    int64_t io_seq;      /* the highest done_seq in the history */
+    cJSON *io_jobs;      /* attempts started by this pass, for the host once it ends */
 };
 
 /* Errors the instance (the first error of the pass wins); returns AB_ERROR. */
@@ -74,6 +80,31 @@ int eng_step_save(ab_ctx *c, db_step *s);
 ab_rc eng_step_result(ab_ctx *c, db_step *s, cJSON **out);
 /* Records the status of a step call for the forgotten-AB_TRY check. */
 ab_rc eng_step_exit(ab_ctx *c, const char *name, ab_rc rc);
+
+/* A step's retry policy, resolved (eng_step.c). */
+typedef struct eng_retry {
+    int limit;
+    int64_t delay;
+    char backoff; /* 'f', 'l', 'e' */
+} eng_retry;
+
+/* Resolves step -> workflow -> engine default; a bad setting errors the
+ * instance (AB_ERROR). */
+ab_rc eng_policy(ab_ctx *c, const char *step, const ab_retry *r, eng_retry *p);
+/* Records failed attempt s->attempts (msg, how long it took) and applies the
+ * rules: retry after delay_ms (< 0: the policy's back-off) with the step
+ * sleeping (AB_SUSPEND), or fail the step and error the instance (AB_ERROR). */
+ab_rc eng_attempt_failed(ab_ctx *c, db_step *s, const eng_retry *p, const char *msg,
+                         int permanent, double duration, double delay_ms);
+/* Stores res (taken over) as the step's result after both size checks (a
+ * failed check is a failed attempt); *out (may be NULL) gets it. */
+ab_rc eng_attempt_succeeded(ab_ctx *c, db_step *s, const eng_retry *p, cJSON *res,
+                            double took, cJSON **out);
+
+/* I/O steps (eng_io.c): what pass_open learns of the attempts the host is
+ * performing, and what pass_settle hands it to perform. */
+int eng_io_open(ab_ctx *c);
+void eng_io_settle(ab_ctx *c, inst_status status);
 
 /* Validates value against an update's schema and sends it (eng_update.c). */
 ab_rc eng_send_update(ab_ctx *c, const char *name, const cJSON *value, int persist);

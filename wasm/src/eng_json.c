@@ -38,6 +38,8 @@ static cJSON *step_json(const db_step *s, int timeline) {
              add(o, "wakeAt", time_or_null(s->wake_at)) &&
              add(o, "retryHistory", raw_or_null(s->history));
     }
+    /* An I/O step shows what it asked for, as stored: placeholders kept. */
+    if (ok && state_kind_io(s->kind)) ok = add(o, "request", raw_or_null(s->request));
     return ok ? o : NULL;
 }
 

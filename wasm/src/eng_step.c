@@ -111,13 +111,7 @@ ab_rc eng_step_result(ab_ctx *c, db_step *s, cJSON **out) {
 
 /* --- retries --------------------------------------------------------------------------- */
 
-typedef struct policy {
-    int limit;
-    int64_t delay;
-    char backoff; /* 'f', 'l', 'e' */
-} policy;
-
-static ab_rc resolve_policy(ab_ctx *c, const char *step, const ab_retry *r, policy *p) {
+ab_rc eng_policy(ab_ctx *c, const char *step, const ab_retry *r, eng_retry *p) {
     const ab_retry *w = &c->wf->retry;
     int limit = (r && r->limit) ? r->limit : w->limit ? w->limit : DEFAULT_RETRY_LIMIT;
     const char *delay = (r && r->delay) ? r->delay : w->delay ? w->delay : DEFAULT_RETRY_DELAY;
@@ -162,9 +156,8 @@ static int history_add(ab_ctx *c, db_step *s, int attempt, const char *error, do
     }
 }
 
-/* Records a failed attempt and applies the retry rules. */
-static ab_rc attempt_failed(ab_ctx *c, db_step *s, const policy *p, const char *msg,
-                            int permanent, double duration) {
+ab_rc eng_attempt_failed(ab_ctx *c, db_step *s, const eng_retry *p, const char *msg,
+                         int permanent, double duration, double delay_ms) {
     msg = lim_clip(c->X, msg, LIM_MESSAGE_MAX); /* an author's message may be any length */
     if (msg == NULL) return eng_abort(c, CX_NOMEM);
     int rc = history_add(c, s, s->attempts, msg, duration);
@@ -172,7 +165,8 @@ static ab_rc attempt_failed(ab_ctx *c, db_step *s, const policy *p, const char *
     s->error = (char *)msg;
     if (!permanent && s->attempts < p->limit) {
         s->status = STEP_SLEEPING;
-        s->wake_at = c->now + eng_backoff_ms(p->backoff, p->delay, s->attempts);
+        s->wake_at = c->now + (delay_ms >= 0 ? delay_ms
+                                             : eng_backoff_ms(p->backoff, p->delay, s->attempts));
         if ((rc = eng_step_save(c, s)) != CX_OK) return eng_abort(c, rc);
         return eng_suspend(c, INST_SLEEPING);
     }
@@ -186,22 +180,21 @@ static ab_rc attempt_failed(ab_ctx *c, db_step *s, const policy *p, const char *
                     s->name, s->attempts, msg);
 }
 
-/* A body's result, checked against both size limits and stored. */
-static ab_rc attempt_succeeded(ab_ctx *c, db_step *s, const policy *p, cJSON *res, double took,
-                               cJSON **out) {
+ab_rc eng_attempt_succeeded(ab_ctx *c, db_step *s, const eng_retry *p, cJSON *res,
+                            double took, cJSON **out) {
     char *text = res ? json_print(c->X, res) : "null";
     if (text == NULL) return eng_abort(c, CX_NOMEM);
     int64_t bytes = (int64_t)strlen(text);
     if (bytes > LIM_STEP_RESULT_MAX) {
         char *why = sb_fmt(c->X, "result of %lld bytes exceeds the step result size limit of 1 MiB",
                            (long long)bytes);
-        return why ? attempt_failed(c, s, p, why, 1, took) : eng_abort(c, CX_NOMEM);
+        return why ? eng_attempt_failed(c, s, p, why, 1, took, -1) : eng_abort(c, CX_NOMEM);
     }
     if (c->inst->result_bytes + bytes > c->result_limit) {
         char *why = sb_fmt(c->X, "result size limit of %lld bytes exceeded (results would total "
                                  "%lld bytes)", (long long)c->result_limit,
                            (long long)(c->inst->result_bytes + bytes));
-        return why ? attempt_failed(c, s, p, why, !c->overflow_retry, took) : eng_abort(c, CX_NOMEM);
+        return why ? eng_attempt_failed(c, s, p, why, !c->overflow_retry, took, -1) : eng_abort(c, CX_NOMEM);
     }
     s->status = STEP_COMPLETED;
     s->result = text;
@@ -218,7 +211,7 @@ static ab_rc attempt_succeeded(ab_ctx *c, db_step *s, const policy *p, cJSON *re
 }
 
 /* Runs the body once for attempt s->attempts and records the outcome. */
-static ab_rc run_body(ab_ctx *c, db_step *s, const policy *p, ab_step_fn fn, const cJSON *arg,
+static ab_rc run_body(ab_ctx *c, db_step *s, const eng_retry *p, ab_step_fn fn, const cJSON *arg,
                       cJSON **out) {
     assert(c->mode == MODE_RUN && s->status == STEP_RUNNING && s->attempts >= 1);
     if (c->bodies++ == 0) {
@@ -244,19 +237,19 @@ static ab_rc run_body(ab_ctx *c, db_step *s, const policy *p, ab_step_fn fn, con
     if (c->err != ERR_NONE || c->fatal) return AB_ERROR; /* misuse inside the body (nested step...) */
     const char *msg = c->fail_msg ? c->fail_msg : "step failed";
     switch (rc) {
-    case AB_OK: return attempt_succeeded(c, s, p, res, t1 - t0, out);
-    case AB_FAIL: return attempt_failed(c, s, p, msg, 0, t1 - t0);
-    case AB_FAIL_PERMANENT: return attempt_failed(c, s, p, msg, 1, t1 - t0);
+    case AB_OK: return eng_attempt_succeeded(c, s, p, res, t1 - t0, out);
+    case AB_FAIL: return eng_attempt_failed(c, s, p, msg, 0, t1 - t0, -1);
+    case AB_FAIL_PERMANENT: return eng_attempt_failed(c, s, p, msg, 1, t1 - t0, -1);
     case AB_SUSPEND:
     case AB_ERROR: break;
     }
-    return attempt_failed(c, s, p, "step body returned a status other than AB_OK, ab_fail() or "
-                                   "ab_fail_permanent()", 1, t1 - t0);
+    return eng_attempt_failed(c, s, p, "step body returned a status other than AB_OK, ab_fail() "
+                                       "or ab_fail_permanent()", 1, t1 - t0, -1);
 }
 
 static ab_rc do_step(ab_ctx *c, db_step *s, const ab_retry *retry, ab_step_fn fn,
                      const cJSON *arg, cJSON **result) {
-    policy p;
+    eng_retry p;
     switch (s->status) {
     case STEP_COMPLETED: return eng_step_result(c, s, result);
     case STEP_FAILED:
@@ -266,7 +259,7 @@ static ab_rc do_step(ab_ctx *c, db_step *s, const ab_retry *retry, ab_step_fn fn
     case STEP_SLEEPING:
     case STEP_WAITING: break;
     }
-    AB_TRY(resolve_policy(c, s->name, retry, &p));
+    AB_TRY(eng_policy(c, s->name, retry, &p));
 
     if (s->status == STEP_RUNNING && s->attempts > 0) {
         if (c->died) {
@@ -277,7 +270,7 @@ static ab_rc do_step(ab_ctx *c, db_step *s, const ab_retry *retry, ab_step_fn fn
             c->inst->deaths = 0;
             c->careful = 1; /* the retry runs behind a committed marker */
             c->inst->careful = 1;
-            return attempt_failed(c, s, &p, CRASH_MESSAGE, 0, 0);
+            return eng_attempt_failed(c, s, &p, CRASH_MESSAGE, 0, 0, -1);
         }
         /* Armed by a careful pass and committed since: run it now. */
         return run_body(c, s, &p, fn, arg, result);

@@ -126,8 +126,8 @@ ab_output *ab_merge(cx *h, const char *meta, uint32_t meta_len, const char *bodi
     return finish(h, &res);
 }
 
-AB_EXPORT("ab_fetch")
-ab_output *ab_fetch(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t body_len) {
+AB_EXPORT("ab_serve")
+ab_output *ab_serve(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t body_len) {
     http_request req;
     http_response res = {0};
     const cJSON *m = NULL;
@@ -144,7 +144,18 @@ ab_output *ab_settle(cx *h, const char *meta, uint32_t meta_len, const char *pre
     cJSON *m = cJSON_ParseWithLength(meta, meta_len);
     double status = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "status"));
     if (m == NULL || status != status) return bad_request(h);
-    api_settle(h, gen_of(m), (int)status, prev, len, &res);
+    int run = !cJSON_IsFalse(cJSON_GetObjectItem(m, "run"));
+    api_settle(h, gen_of(m), (int)status, run, prev, len, &res);
+    return finish(h, &res);
+}
+
+AB_EXPORT("ab_io")
+ab_output *ab_io(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t len) {
+    http_response res = {0};
+    cx_enter(h);
+    cJSON *m = cJSON_ParseWithLength(meta, meta_len);
+    if (m == NULL) return bad_request(h);
+    api_io(h, gen_of(m), body, len, &res);
     return finish(h, &res);
 }
 

@@ -25,16 +25,19 @@
  * |                   |  bodyTooLarge (host saw > 1 MiB)              |                                                          |
  * | ab_merge          | the edge request's meta; body = JSON array of | headers                                                  |
  * |                   |  the shards' answers                          |                                                          |
- * | ab_fetch (object) | as ab_edge, plus gen (from ab_begin; 0 = GET) | websocket {frames [text], close code?, reason?} (accept, |
+ * | ab_serve (object) | as ab_edge, plus gen (from ab_begin; 0 = GET) | websocket {frames [text], close code?, reason?} (accept, |
  * |                   |                                               |  send frames, close); settle true (commit, then call     |
  * |                   |                                               |  ab_settle); the alarm and index puts come as imports    |
- * | ab_settle         | {gen, status}; body = the previous answer     | as ab_fetch                                              |
+ * | ab_settle         | {gen, status, run?}; body = the previous      | as ab_serve; also busy true: the instance waits for I/O  |
+ * |                   |  answer; run false: only re-render it         |  (answer once an ab_io brought it to rest, or after 5 s) |
+ * | ab_io             | {gen}; body = [{token, outcome}] of I/O       | as ab_settle (body {}); jobs to perform come through     |
+ * |                   |  attempts the host performed                  |  host_io_start, as from every export that runs a pass    |
  * | ab_check          | none                                          | body {"errors": [{"workflow", "message"}]}; status 200   |
  * |                   |                                               |  when there are none, 500 otherwise (the build fails)    |
  *
  * Without an output: ab_begin(h) -> generation (double; 0 = no instance, or
  * it failed) marks an event in progress, which the host commits before the
- * ab_fetch/ab_alarm that carries it; ab_alarm(h, gen) runs due timers;
+ * ab_serve/ab_alarm that carries it; ab_alarm(h, gen) runs due timers;
  * ab_recover(h) after a trap; ab_ack(h, body, len) after the host delivered
  * the index entries it was offered (host_index_put), body = JSON
  * [[shard, entry], ...] of the deliveries that succeeded, which leave the
@@ -56,8 +59,9 @@ void *ab_malloc(cx *h, uint32_t n);
 
 ab_output *ab_edge(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t body_len);
 ab_output *ab_merge(cx *h, const char *meta, uint32_t meta_len, const char *bodies, uint32_t len);
-ab_output *ab_fetch(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t body_len);
+ab_output *ab_serve(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t body_len);
 ab_output *ab_settle(cx *h, const char *meta, uint32_t meta_len, const char *prev, uint32_t len);
+ab_output *ab_io(cx *h, const char *meta, uint32_t meta_len, const char *body, uint32_t len);
 ab_output *ab_check(cx *h);
 double ab_begin(cx *h);
 void ab_alarm(cx *h, double gen);

@@ -62,4 +62,17 @@ void host_ws_close_all(int32_t code, const char *reason, int32_t len);
 AB_IMPORT("index_put")
 void host_index_put(const char *shard, int32_t shard_len, const char *entry, int32_t entry_len);
 
+/* I/O steps (docs/io-steps.md). io_start offers a job (JSON: token, step,
+ * attempt, kind, request, timeoutMs, maxBytes, secrets...) that the host
+ * performs once the export has returned and its writes are committed; the
+ * outcome comes back through ab_io. io_inflight says whether the host is
+ * performing the attempt with this token right now (1) or not (0: it never
+ * started, or its performer died). io_cancel aborts one (terminate). */
+AB_IMPORT("io_start")
+void host_io_start(const char *job, int32_t len);
+AB_IMPORT("io_inflight")
+int32_t host_io_inflight(const char *token, int32_t len);
+AB_IMPORT("io_cancel")
+void host_io_cancel(const char *token, int32_t len);
+
 #endif

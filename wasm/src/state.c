@@ -16,7 +16,7 @@ static const char *const step_names[STEP__COUNT] = {
 
 static const char *const kind_names[KIND__COUNT] = {
     [KIND_DO] = "do", [KIND_SLEEP] = "sleep", [KIND_SLEEP_UNTIL] = "sleep_until",
-    [KIND_WAIT_FOR_EVENT] = "wait_for_event",
+    [KIND_WAIT_FOR_EVENT] = "wait_for_event", [KIND_FETCH] = "fetch", [KIND_CALL] = "call",
 };
 
 static int find(const char *const *names, int n, const char *name) {
@@ -75,3 +75,5 @@ int state_inst_runnable(inst_status s) {
     }
     return 0;
 }
+
+int state_kind_io(step_kind k) { return k == KIND_FETCH || k == KIND_CALL; }

@@ -31,9 +31,11 @@ typedef enum step_kind {
     KIND_DO = 0,
     KIND_SLEEP,
     KIND_SLEEP_UNTIL,
-    KIND_WAIT_FOR_EVENT
+    KIND_WAIT_FOR_EVENT,
+    KIND_FETCH, /* an HTTP request the host performs (eng_io.c) */
+    KIND_CALL   /* an activity: a JavaScript function the host calls */
 } step_kind;
-#define KIND__COUNT (KIND_WAIT_FOR_EVENT + 1)
+#define KIND__COUNT (KIND_CALL + 1)
 
 const char *state_inst_name(inst_status s);
 const char *state_step_name(step_status s);
@@ -48,5 +50,7 @@ int state_kind_parse(const char *name, step_kind *out);
 int state_inst_ended(inst_status s);
 /* running, sleeping or waiting: a pass may run. */
 int state_inst_runnable(inst_status s);
+/* fetch or call: performed by the host, outside any engine call. */
+int state_kind_io(step_kind k);
 
 #endif
