@@ -27,7 +27,10 @@
 //     C allocates n bytes and take(dst) copies them. set_alarm and index_put
 //     are queued on the call's host object (h.alarm: epoch ms, < 0 deletes;
 //     h.indexPuts: [shard, entryJson]) and applied by the caller afterwards.
-//     ws_send_all / ws_close_all act on h.sockets() at once.
+//     ws_send_all / ws_close_all act on h.sockets() at once. io_start queues
+//     an I/O job on h.ioJobs (the caller commits, then performs it: shim/io.js)
+//     and io_cancel a token on h.ioCancels; io_inflight(token) asks
+//     h.inflight (the tokens of the object's attempts being performed).
 //   - ab_edge, ab_merge, ab_serve, ab_settle and ab_io take (h, meta, len, body, len)
 //     and return a pointer to four u32: meta pointer, meta length, body
 //     pointer, body length. meta is JSON both ways; bodies are raw bytes.
@@ -37,7 +40,8 @@
 // | edge(h, meta, body)        | ab_edge                    | REQUEST                    | headers?, and forward + requestHeaders?, or fanout + path, or asset; with none of these the body is the answer
 // | merge(h, meta, bodies)     | ab_merge                   | the listing's REQUEST; bodies: JSON array of the shards' answer bodies | body: {workflows, nextCursor}
 // | fetchObject(h, meta, body) | ab_serve                   | REQUEST + gen              | websocket? (status 101), settle?
-// | settle(h, meta, prev)      | ab_settle                  | {gen, status}; prev: the previous answer's body | settle?
+// | settle(h, meta, prev)      | ab_settle                  | {gen, status, run?}; prev: the previous answer's body | settle?, busy?
+// | io(h, meta, outcomes)      | ab_io                      | {gen}; body: [{token, outcome}] | settle?, busy?
 // | begin(h) -> gen            | ab_begin(h) -> f64         | —                          | — gen marks the event now in progress (0: none); commit it first
 // | alarm(h, gen)              | ab_alarm(h, gen)           | —                          | — its effects come through the imports
 // | ack(h, [[shard, entry]])   | ab_ack(h, body, len)       | body: the index puts that arrived | — they leave the outbox; the alarm is set again
@@ -77,9 +81,14 @@
 //   websocket       fetch, status 101: {frames: [text], close?: code,
 //                   reason?: text}: accept a hibernatable socket, send the
 //                   frames, then close it if `close` is set
-//   settle          fetch/settle: true when a careful pass left a step armed:
-//                   begin() and commit, then settle(h, {gen, status}, body)
-//                   with this answer's status and body, and answer with that
+//   settle          fetch/settle/io: true when work is due now (a careful
+//                   pass armed a step, a long pass continues): begin() and
+//                   commit, then settle(h, {gen, status}, body) with this
+//                   answer's status and body, and answer with that
+//   busy            fetch/settle/io: the instance waits for I/O being
+//                   performed; a request's answer waits (at most 5 s) for
+//                   it to come to rest, then settle(h, {gen: 0, status,
+//                   run: false}, body) renders it afresh
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -98,8 +107,8 @@ export class EngineTrap extends Error {
  * no storage: the worker, gen-types), `sockets()` lists its accepted
  * WebSockets. The engine's asynchronous requests are left on it.
  */
-export function makeHost({ sql = null, sockets = () => [] } = {}) {
-  return { sql, sockets, alarm: undefined, indexPuts: [] };
+export function makeHost({ sql = null, sockets = () => [], inflight = null } = {}) {
+  return { sql, sockets, inflight, alarm: undefined, indexPuts: [], ioJobs: [], ioCancels: [] };
 }
 
 // The engine keeps no state between calls, so one instance per module per
@@ -170,6 +179,15 @@ function instantiate(module) {
       index_put(shardPtr, shardLen, entryPtr, entryLen) {
         host.indexPuts.push([str(shardPtr, shardLen), str(entryPtr, entryLen)]);
       },
+      io_start(ptr, len) {
+        host.ioJobs.push(JSON.parse(str(ptr, len)));
+      },
+      io_inflight(ptr, len) {
+        return host.inflight && host.inflight.has(str(ptr, len)) ? 1 : 0;
+      },
+      io_cancel(ptr, len) {
+        host.ioCancels.push(str(ptr, len));
+      },
     },
     // The engine never does file I/O; these satisfy libc's stdio references.
     wasi_snapshot_preview1: { fd_close: () => 52, fd_seek: () => 52, fd_write: () => 52 }, // ENOSYS
@@ -237,6 +255,8 @@ function instantiate(module) {
     merge: (h, meta, bodies) => request(h, 'ab_merge', meta, bodies),
     fetchObject: (h, meta, body) => request(h, 'ab_serve', meta, body),
     settle: (h, meta, prevBody) => request(h, 'ab_settle', meta, prevBody),
+    /** Outcomes [{token, outcome}] of I/O attempts the host performed. */
+    io: (h, meta, outcomes) => request(h, 'ab_io', meta, enc.encode(JSON.stringify(outcomes))),
     begin: (h) => call(h, (e, handle) => e.ab_begin(handle)),
     alarm: (h, gen) => call(h, (e, handle) => e.ab_alarm(handle, gen)),
     recover: (h) => call(h, (e, handle) => e.ab_recover(handle)),

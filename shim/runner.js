@@ -5,6 +5,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { engine, EngineTrap, makeHost } from './engine.js';
 import { abortedResponse, describe, internalError, readBody, toResponse } from './http.js';
+import { perform } from './io.js';
 
 // How long one request may keep settling a pass that continues (see fetch).
 const SETTLE_MS = 20000;
@@ -14,6 +15,9 @@ const LEASE_MS = 30000;
 const IN_WORKERD = globalThis.navigator?.userAgent === 'Cloudflare-Workers';
 // How soon an alarm that found the object busy comes back (see alarm).
 const ALARM_RETRY_MS = 200;
+// How long a request's answer waits for I/O in flight to bring the instance
+// to rest; past that it answers "running" and the instance goes on alone.
+const IO_ANSWER_MS = 5000;
 
 export class WorkflowRunner extends DurableObject {
   constructor(ctx, env) {
@@ -22,7 +26,17 @@ export class WorkflowRunner extends DurableObject {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
     this.queue = Promise.resolve();
     this.busy = 0; // events in the queue or running
+    // I/O (docs/io-steps.md): the attempts being performed (token ->
+    // AbortController; the engine asks about them through io_inflight), the
+    // outcomes waiting to be handed over, and the answers waiting for rest.
+    this.inflight = new Map();
+    this.outcomes = [];
+    this.draining = false;
+    this.restWaiters = new Set();
   }
+
+  /** The application's activities (createAblauf sets them on a subclass). */
+  static activities = {};
 
   // One event at a time. The object's input gate opens at every await (the
   // commit in beginEvent, the alarm and index writes in apply), so without
@@ -54,7 +68,7 @@ export class WorkflowRunner extends DurableObject {
   }
 
   host() {
-    return makeHost({ sql: this.ctx.storage.sql, sockets: () => this.ctx.getWebSockets() });
+    return makeHost({ sql: this.ctx.storage.sql, sockets: () => this.ctx.getWebSockets(), inflight: this.inflight });
   }
 
   // Marks the event as begun and commits that before anything runs, so an
@@ -77,6 +91,17 @@ export class WorkflowRunner extends DurableObject {
   // the engine sets the alarm again (back to the instance's own timer).
   async apply(h) {
     if (h.alarm !== undefined) await this.setAlarm(h.alarm);
+    for (const token of h.ioCancels) {
+      const ac = this.inflight.get(token);
+      this.inflight.delete(token);
+      if (ac) ac.abort();
+    }
+    if (h.ioJobs.length > 0) {
+      // The attempts' markers must be durable before a request leaves: a
+      // death after this point is found as a lost attempt, never missed.
+      await this.ctx.storage.sync();
+      for (const job of h.ioJobs) this.perform(job);
+    }
     if (h.indexPuts.length === 0) return;
     const ns = this.env.WORKFLOW_RUNNER;
     const arrived = [];
@@ -97,6 +122,86 @@ export class WorkflowRunner extends DurableObject {
     if (h2.alarm !== undefined && h2.alarm !== h.alarm) await this.setAlarm(h2.alarm);
   }
 
+  // Performs one attempt the engine started. It counts as in flight until its
+  // outcome has been handed to the engine (drain), so a pass in between
+  // never takes it for lost.
+  perform(job) {
+    const ac = new AbortController();
+    this.inflight.set(job.token, ac);
+    const done = perform(job, { env: this.env, activities: this.constructor.activities, signal: ac.signal })
+      .then((outcome) => {
+        if (this.inflight.get(job.token) !== ac) return; // cancelled (terminate)
+        this.outcomes.push({ token: job.token, outcome });
+        this.drain();
+      });
+    if (this.ctx.waitUntil) this.ctx.waitUntil(done);
+  }
+
+  // Hands every outcome that has arrived to the engine in one event (one
+  // pass however many arrived together), then settles as a request does.
+  drain() {
+    if (this.draining) return;
+    this.draining = true;
+    this.serial(async () => {
+      this.draining = false;
+      const batch = this.outcomes.splice(0);
+      if (batch.length === 0) return;
+      try {
+        const gen = await this.beginEvent();
+        const h = this.host();
+        let out;
+        try {
+          out = engine.io(h, { gen }, batch);
+        } finally {
+          // Stored now (or, after a trap, lost: the next pass retries them).
+          for (const { token } of batch) this.inflight.delete(token);
+        }
+        await this.apply(h);
+        await this.settleLoop(out);
+      } catch (err) {
+        if (!(err instanceof EngineTrap)) throw err;
+        console.error(`[ablauf] ${err.message}`);
+        await this.recover();
+      } finally {
+        this.notifyRest();
+      }
+    }).catch((err) => console.error(`[ablauf] delivering I/O outcomes: ${err && err.stack || err}`));
+  }
+
+  // An event that may have brought the instance to rest ended (an outcome,
+  // an alarm, a request that changes it): answers waiting re-render.
+  notifyRest() {
+    for (const wake of [...this.restWaiters]) wake();
+  }
+
+  waitRest(ms) {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.restWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.restWaiters.add(wake);
+    });
+  }
+
+  // The pass may stop with work due now: after a crash at an armed step
+  // (commit its marker, then run it), or because a long pass reached its
+  // memory budget (commit, continue in a fresh call). Settle so the answer
+  // shows the instance at rest, for at most SETTLE_MS; past that the answer
+  // says "running" and the alarm goes on.
+  async settleLoop(out) {
+    const until = Date.now() + SETTLE_MS;
+    while (out.meta.settle && Date.now() < until) {
+      const g = await this.beginEvent();
+      const h = this.host();
+      out = engine.settle(h, { gen: g, status: out.meta.status }, out.body);
+      await this.apply(h);
+    }
+    return out;
+  }
+
   // After a trap: a fresh engine schedules the recovery pass (the alarm).
   async recover() {
     const h = this.host();
@@ -108,35 +213,47 @@ export class WorkflowRunner extends DurableObject {
     // The body is read before queueing: a slow upload holds up no one.
     const { body, tooLarge, aborted } = await readBody(request);
     if (aborted) return abortedResponse();
-    return this.serial(() => this.handle(request, body, tooLarge));
+    let out = await this.serial(() => this.handle(request, body, tooLarge));
+    // Waiting for I/O: the answer waits outside the queue (the outcomes go
+    // through it) until the instance is at rest, at most IO_ANSWER_MS.
+    const until = Date.now() + IO_ANSWER_MS;
+    while (!(out instanceof Response) && out.meta.busy && Date.now() < until) {
+      await this.waitRest(until - Date.now());
+      const prev = out;
+      out = await this.serial(() => this.guard(async () => {
+        const h = this.host();
+        const o = engine.settle(h, { gen: 0, status: prev.meta.status, run: false }, prev.body);
+        await this.apply(h);
+        return o;
+      }));
+    }
+    if (out instanceof Response) return out;
+    if (out.meta.websocket) return this.accept(out.meta.websocket);
+    return toResponse(out);
   }
 
-  async handle(request, body, tooLarge) {
+  // The engine's answer, or a Response if it trapped.
+  async guard(fn) {
     try {
-      const gen = request.method === 'GET' ? 0 : await this.beginEvent();
-      const h = this.host();
-      let out = engine.fetchObject(h, describe(request, this.env, tooLarge, { gen }), body);
-      await this.apply(h);
-      // The pass may stop with work due now: after a crash at an armed step
-      // (commit its marker, then run it), or because a long pass reached its
-      // memory budget (commit, continue in a fresh call). Settle so the answer
-      // shows the instance at rest, for at most SETTLE_MS; past that the
-      // answer says "running" and the alarm goes on.
-      const until = Date.now() + SETTLE_MS;
-      while (out.meta.settle && Date.now() < until) {
-        const g = await this.beginEvent();
-        const h2 = this.host();
-        out = engine.settle(h2, { gen: g, status: out.meta.status }, out.body);
-        await this.apply(h2);
-      }
-      if (out.meta.websocket) return this.accept(out.meta.websocket);
-      return toResponse(out);
+      return await fn();
     } catch (err) {
       if (!(err instanceof EngineTrap)) throw err;
       console.error(`[ablauf] ${err.message}`);
       await this.recover();
       return internalError('The workflow engine crashed while handling this request; it has been restarted');
     }
+  }
+
+  handle(request, body, tooLarge) {
+    return this.guard(async () => {
+      const gen = request.method === 'GET' ? 0 : await this.beginEvent();
+      const h = this.host();
+      const out = engine.fetchObject(h, describe(request, this.env, tooLarge, { gen }), body);
+      await this.apply(h);
+      const settled = await this.settleLoop(out);
+      if (gen) this.notifyRest();
+      return settled;
+    });
   }
 
   // A socket the engine closes at once (a late joiner to an ended instance,
@@ -174,6 +291,8 @@ export class WorkflowRunner extends DurableObject {
       if (!(err instanceof EngineTrap)) throw err;
       console.error(`[ablauf] ${err.message}`);
       await this.recover();
+    } finally {
+      this.notifyRest();
     }
   }
 
