@@ -16,4 +16,13 @@ export const WorkflowRunner = app.WorkflowRunner;
 
 export default {
   fetch: app.fetch,
+  // The demo's RECEIPTS queue (charge-receipt sends to it): each receipt is
+  // filed in DEMO_KV under receipt:<order>.
+  async queue(batch, env) {
+    for (const msg of batch.messages) {
+      const body = msg.body || {};
+      await env.DEMO_KV.put(`receipt:${body.order ?? msg.id}`, JSON.stringify(body));
+      msg.ack();
+    }
+  },
 };

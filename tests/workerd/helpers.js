@@ -167,9 +167,10 @@ export function expectStatusShape(s) {
   if (s.status !== 'completed') expect(s.result).toBeNull();
   expect(Array.isArray(s.steps)).toBe(true);
   for (const st of s.steps) {
-    expect(Object.keys(st).sort()).toEqual([...STEP_KEYS].sort());
+    const io = st.type === 'fetch' || st.type === 'call'; // I/O steps also show their request
+    expect(Object.keys(st).sort()).toEqual([...STEP_KEYS, ...(io ? ['request'] : [])].sort());
     expect(typeof st.name).toBe('string');
-    expect(['do', 'sleep', 'sleep_until', 'wait_for_event']).toContain(st.type);
+    expect(['do', 'sleep', 'sleep_until', 'wait_for_event', 'fetch', 'call']).toContain(st.type);
     expect(['running', 'completed', 'failed', 'sleeping', 'waiting']).toContain(st.status);
     expect(Number.isInteger(st.attempts)).toBe(true);
     expect(st.error === null || typeof st.error === 'string').toBe(true);

@@ -601,3 +601,72 @@ const ab_workflow wf_activity_call = {
     .retry = {.limit = 4, .delay = "100ms", .backoff = "fixed"},
     .run = activity_call_run,
 };
+
+/* --- activity-steps: built-in activities from C (KV, Queue, R2, D1) ------------ */
+
+/* Runs {"calls": [{"activity", "args"}]} as call steps call-0, call-1, ... in
+ * order; the result lists their results. */
+static ab_rc activity_steps_run(ab_ctx *c, const cJSON *in, cJSON **result) {
+    cJSON *results = cJSON_CreateArray();
+    const cJSON *one;
+    int i = 0;
+    cJSON_ArrayForEach(one, ab_get_arr(in, "calls")) {
+        cJSON *r;
+        AB_TRY(ab_call(c, ab_printf(c, "call-%d", i++), NULL, ab_get_str(one, "activity"),
+                       ab_get(one, "args"), &r));
+        cJSON_AddItemToArray(results, r);
+    }
+    return ab_ok(c, result, ab_obj(c, "results", results, AB_END));
+}
+
+const ab_workflow wf_activity_steps = {
+    .type = "activity-steps",
+    .input_schema = AB_JSON({"type": "object", "required": ["calls"],
+                             "properties": {"calls": {"type": "array", "maxItems": 100,
+                                                      "items": {"type": "object", "required": ["activity"],
+                                                                "properties": {"activity": {"type": "string"},
+                                                                               "args": {}}}}}}),
+    .retry = {.limit = 2, .delay = "100ms", .backoff = "fixed"},
+    .run = activity_steps_run,
+};
+
+/* --- charge-receipt: the example of docs/writing-workflows.md ------------------ */
+
+/* Charges a card at a payment endpoint (POST, the key as a secret), then
+ * sends the receipt through the RECEIPTS queue; the demo worker's queue
+ * consumer files it in DEMO_KV under receipt:<instance id>. */
+static const char *const charge_secrets[] = {"DEMO_SECRET", NULL};
+
+static ab_rc charge_receipt_run(ab_ctx *c, const cJSON *order, cJSON **result) {
+    cJSON *charge;
+    const ab_io_opts pay = {.retry = {.limit = 5, .delay = "1s", .backoff = "exponential"},
+                            .timeout = "10s"};
+    AB_TRY(ab_fetch(c, "charge", &pay,
+                    ab_obj(c, "url", ab_get(order, "paymentUrl"),
+                           "method", ab_str(c, "POST"),
+                           "headers", ab_obj(c, "authorization", ab_str(c, "Bearer {{DEMO_SECRET}}"), AB_END),
+                           "body", ab_obj(c, "amount", ab_get(order, "amount"),
+                                          "currency", ab_str(c, "eur"), AB_END),
+                           AB_END),
+                    &charge));
+    const cJSON *paid = ab_get(charge, "body");
+    AB_TRY(ab_call(c, "receipt", NULL, "queue.send",
+                   ab_obj(c, "binding", ab_str(c, "RECEIPTS"),
+                          "body", ab_obj(c, "order", ab_str(c, "%s", ab_instance_id(c)),
+                                         "charge", ab_get(paid, "id"),
+                                         "amount", ab_get(order, "amount"), AB_END),
+                          AB_END),
+                   NULL));
+    return ab_ok(c, result, ab_obj(c, "charge", ab_get(paid, "id"), "receipt", ab_bool(c, 1), AB_END));
+}
+
+const ab_workflow wf_charge_receipt = {
+    .type = "charge-receipt",
+    .input_schema = AB_JSON({"type": "object", "required": ["paymentUrl", "amount"],
+                             "properties": {"paymentUrl": {"type": "string"},
+                                            "amount": {"type": "integer", "minimum": 1}}}),
+    .result_schema = AB_JSON({"type": "object", "required": ["charge", "receipt"],
+                              "properties": {"charge": {}, "receipt": {"type": "boolean"}}}),
+    .secrets = charge_secrets,
+    .run = charge_receipt_run,
+};
