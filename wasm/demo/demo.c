@@ -670,3 +670,22 @@ const ab_workflow wf_charge_receipt = {
     .secrets = charge_secrets,
     .run = charge_receipt_run,
 };
+
+/* --- http-sequence: count fetches of one url, one after another (benchmarks) ---- */
+
+static ab_rc http_sequence_run(ab_ctx *c, const cJSON *in, cJSON **result) {
+    int n = ab_get_int(in, "count", 1);
+    for (int i = 0; i < n; i++)
+        AB_TRY(ab_fetch(c, ab_printf(c, "get-%d", i), NULL, ab_obj(c, "url", ab_get(in, "url"), AB_END), NULL));
+    return ab_ok(c, result, ab_obj(c, "count", ab_num(c, n), AB_END));
+}
+
+const ab_workflow wf_http_sequence = {
+    .type = "http-sequence",
+    .input_schema = AB_JSON({"type": "object", "required": ["url", "count"],
+                             "properties": {"url": {"type": "string"},
+                                            "count": {"type": "integer", "minimum": 1, "maximum": 1000}}}),
+    .result_schema = AB_JSON({"type": "object", "required": ["count"],
+                              "properties": {"count": {"type": "integer"}}}),
+    .run = http_sequence_run,
+};
