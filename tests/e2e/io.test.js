@@ -72,6 +72,10 @@ function handler(req, res) {
       return undefined;
     }
     if (path.startsWith('/kill')) return json(200, { n });
+    if (path.startsWith('/charges')) {
+      if (n === 1) { hanging.push(res); return undefined; }
+      return json(200, { id: `ch_${req.headers['idempotency-key'].replace(/\W/g, '')}` });
+    }
     return json(404, {});
   });
 }
@@ -276,4 +280,36 @@ describe('a crash while a request is out', () => {
     // completed steps were not sent again
     expect(seen.filter((s) => s.path === '/ok').length).toBe(1);
   }, 90000);
+});
+
+describe('the charge-and-receipt walkthrough of docs/writing-workflows.md', () => {
+  it('charge held, worker killed, restarted: charged once more with the same key, receipt filed once', async () => {
+    const t0 = Date.now();
+    const first = await call('POST', '', { type: 'charge-receipt', id: 'order-1', payload: { paymentUrl: `${origin}/charges`, amount: 4200 } });
+    expect(first.status).toBe(201);
+    expect(first.body.status).toBe('running'); // answered after 5 s, the charge still out
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(4500);
+    expect(first.body.steps[0]).toMatchObject({ name: 'charge', type: 'fetch', status: 'running', attempts: 1 });
+    expect(first.body.steps[0].request.headers.authorization).toBe('Bearer {{DEMO_SECRET}}');
+    const held = seen.filter((s) => s.path === '/charges');
+    expect(held.map((s) => [s.key, s.auth])).toEqual([['order-1/charge', `Bearer ${SECRET}`]]);
+    await server.kill();
+    await server.restart();
+    const st = await rest('order-1', 60000);
+    expect(st.status).toBe('completed');
+    expect(st.result).toEqual({ charge: 'ch_order1charge', receipt: true });
+    const [charge, receipt] = st.steps;
+    expect(charge).toMatchObject({ type: 'fetch', status: 'completed', attempts: 2 });
+    expect(charge.retryHistory[0].error).toBe('crashed: the isolate died or the engine trapped while the request was out');
+    expect(receipt).toMatchObject({ name: 'receipt', type: 'call', status: 'completed', attempts: 1 });
+    expect(seen.filter((s) => s.path === '/charges').map((s) => s.key)).toEqual(['order-1/charge', 'order-1/charge']);
+    // the queue's consumer filed the receipt; read it back with the built-in kv.get
+    let filed = null;
+    for (let i = 0; i < 50 && filed === null; i++) {
+      const r = await call('POST', '', { type: 'activity-steps', id: `read-receipt-${i}`, payload: { calls: [{ activity: 'kv.get', args: { binding: 'DEMO_KV', key: 'receipt:order-1', type: 'json' } }] } });
+      filed = r.body.result.results[0];
+      if (filed === null) await sleep(200);
+    }
+    expect(filed).toEqual({ order: 'order-1', charge: 'ch_order1charge', amount: 4200 });
+  }, 120000);
 });
