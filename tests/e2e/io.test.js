@@ -257,6 +257,36 @@ describe('fetch steps against a real server', () => {
   });
 });
 
+describe('concurrent requests to one instance while its request is out', () => {
+  it('GETs, bad events, pause and resume interleave with the outcome: no false crash, one request sent', async () => {
+    const created = call('POST', '', { type: 'http-call', id: 'io-busy', payload: { url: `${origin}/later?busy`, timeout: '20s' } });
+    const until = Date.now() + 10000;
+    while (!seen.some((s) => s.path === '/later?busy')) {
+      if (Date.now() > until) throw new Error('the request never arrived');
+      await sleep(20);
+    }
+    const answers = await Promise.all([
+      ...Array.from({ length: 20 }, () => call('GET', '/io-busy')),
+      ...Array.from({ length: 5 }, () => call('POST', '/io-busy/events/nope', {})),
+      call('POST', '/io-busy/pause'),
+    ]);
+    for (const r of answers.slice(0, 20)) {
+      expect(r.status).toBe(200);
+      expect(r.body.steps[0]).toMatchObject({ status: 'running', attempts: 1 });
+    }
+    for (const r of answers.slice(20, 25)) expect(r.body.error.code).toBe('EVENT_INVALID');
+    expect(answers[25].body.status).toBe('paused');
+    const resumed = await call('POST', '/io-busy/resume');
+    expect(resumed.status).toBe(200);
+    expect((await created).status).toBe(201);
+    const st = await rest('io-busy');
+    expect(st.status).toBe('completed');
+    expect(st.steps[0].attempts).toBe(1);
+    expect(st.steps[0].retryHistory).toBeNull();
+    expect(seen.filter((s) => s.path === '/later?busy').length).toBe(1);
+  });
+});
+
 describe('a crash while a request is out', () => {
   it('SIGKILL of workerd mid-request: the attempt is retried with the same key and the instance completes', async () => {
     const done = call('POST', '', { type: 'http-call', id: 'io-kill', payload: { url: `${origin}/kill`, timeout: '3s' } })
