@@ -146,7 +146,7 @@ export class WorkflowRunner extends DurableObject {
       this.draining = false;
       const batch = this.outcomes.splice(0);
       if (batch.length === 0) return;
-      try {
+      await this.survive(async () => {
         const gen = await this.beginEvent();
         const h = this.host();
         let out;
@@ -158,13 +158,8 @@ export class WorkflowRunner extends DurableObject {
         }
         await this.apply(h);
         await this.settleLoop(out);
-      } catch (err) {
-        if (!(err instanceof EngineTrap)) throw err;
-        console.error(`[ablauf] ${err.message}`);
-        await this.recover();
-      } finally {
-        this.notifyRest();
-      }
+      });
+      this.notifyRest();
     }).catch((err) => console.error(`[ablauf] delivering I/O outcomes: ${err && err.stack || err}`));
   }
 
@@ -232,16 +227,21 @@ export class WorkflowRunner extends DurableObject {
     return toResponse(out);
   }
 
-  // The engine's answer, or a Response if it trapped.
-  async guard(fn) {
+  // Runs fn; if the engine trapped, logs it, recovers and returns onTrap().
+  async survive(fn, onTrap = () => undefined) {
     try {
       return await fn();
     } catch (err) {
       if (!(err instanceof EngineTrap)) throw err;
       console.error(`[ablauf] ${err.message}`);
       await this.recover();
-      return internalError('The workflow engine crashed while handling this request; it has been restarted');
+      return onTrap();
     }
+  }
+
+  // The engine's answer, or a Response if it trapped.
+  guard(fn) {
+    return this.survive(fn, () => internalError('The workflow engine crashed while handling this request; it has been restarted'));
   }
 
   handle(request, body, tooLarge) {
@@ -282,18 +282,13 @@ export class WorkflowRunner extends DurableObject {
   }
 
   async runAlarm() {
-    try {
+    await this.survive(async () => {
       const gen = await this.beginEvent();
       const h = this.host();
       engine.alarm(h, gen);
       await this.apply(h);
-    } catch (err) {
-      if (!(err instanceof EngineTrap)) throw err;
-      console.error(`[ablauf] ${err.message}`);
-      await this.recover();
-    } finally {
-      this.notifyRest();
-    }
+    });
+    this.notifyRest();
   }
 
   webSocketMessage() {

@@ -247,6 +247,20 @@ double dr_begin(void) {
     return c.begin_result;
 }
 
+/* An answer whose meta says "settle": the shim commits and settles in new
+ * events (runner.js settleLoop), then delivers the index writes. */
+static dr_resp settled(dr_resp out) {
+    for (int i = 0; i < 64 && jis_true(out.meta, "settle"); i++) {
+        double g = dr_begin();
+        if (g < 0) return trapped_resp();
+        call s = {.kind = CALL_SETTLE, .meta = dr_printf("{\"gen\":%.17g,\"status\":%d}", g, out.status),
+                  .body = out.body, .body_len = strlen(out.body)};
+        if (run_call(&s, &out) != 0) return out;
+    }
+    if (deliver_always) dr_deliver_index();
+    return out;
+}
+
 dr_resp dr_fetch_req(const dr_req *r) {
     double gen = 0;
     if (strcmp(r->method, "GET") != 0 && !r->no_begin) {
@@ -258,16 +272,8 @@ dr_resp dr_fetch_req(const dr_req *r) {
     dr_resp out;
     if (run_call(&c, &out) != 0) return out;
     /* After a crash the pass may stop at an armed step: the shim commits its
-     * marker in a new event and settles (runner.js fetch). */
-    for (int i = 0; i < 64 && jis_true(out.meta, "settle"); i++) {
-        double g = dr_begin();
-        if (g < 0) return trapped_resp();
-        call s = {.kind = CALL_SETTLE, .meta = dr_printf("{\"gen\":%.17g,\"status\":%d}", g, out.status),
-                  .body = out.body, .body_len = strlen(out.body)};
-        if (run_call(&s, &out) != 0) return out;
-    }
-    if (deliver_always) dr_deliver_index();
-    return out;
+     * marker in a new event and settles. */
+    return settled(out);
 }
 
 dr_resp dr_fetch(const char *method, const char *path, const char *body) {
@@ -288,15 +294,7 @@ dr_resp dr_io_many(const char *outcomes) {
               .body_len = strlen(outcomes)};
     dr_resp out;
     if (run_call(&c, &out) != 0) return out;
-    for (int i = 0; i < 64 && jis_true(out.meta, "settle"); i++) {
-        double g = dr_begin();
-        if (g < 0) return trapped_resp();
-        call s = {.kind = CALL_SETTLE, .meta = dr_printf("{\"gen\":%.17g,\"status\":%d}", g, out.status),
-                  .body = out.body, .body_len = strlen(out.body)};
-        if (run_call(&s, &out) != 0) return out;
-    }
-    if (deliver_always) dr_deliver_index();
-    return out;
+    return settled(out);
 }
 
 dr_resp dr_io(const char *token, const char *outcome) {

@@ -76,6 +76,8 @@ ab_rc eng_suspend(ab_ctx *c, inst_status status);
 ab_rc eng_step_enter(ab_ctx *c, const char *name, step_kind kind, db_step **out);
 /* Saves s (and notes that the instance changed). */
 int eng_step_save(ab_ctx *c, db_step *s);
+/* A step that failed for good, met again on a later pass: errors the instance. */
+ab_rc eng_step_failed(ab_ctx *c, const db_step *s);
 /* A step's stored result, parsed afresh (the caller may modify it). */
 ab_rc eng_step_result(ab_ctx *c, db_step *s, cJSON **out);
 /* Records the status of a step call for the forgotten-AB_TRY check. */

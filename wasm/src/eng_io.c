@@ -349,9 +349,7 @@ static ab_rc io_step_(ab_ctx *c, db_step *s, const io_step *io) {
     ab_rc rc;
     switch (s->status) {
     case STEP_COMPLETED: return AB_OK;
-    case STEP_FAILED:
-        return eng_fail(c, ERR_STEP_FAILED, "Step \"%s\" failed: %s", s->name,
-                        s->error ? s->error : "failed");
+    case STEP_FAILED: return eng_step_failed(c, s);
     case STEP_RUNNING:
     case STEP_SLEEPING:
     case STEP_WAITING: break;

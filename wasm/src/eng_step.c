@@ -102,6 +102,11 @@ int eng_step_save(ab_ctx *c, db_step *s) {
     return db_step_save(c->X, s);
 }
 
+ab_rc eng_step_failed(ab_ctx *c, const db_step *s) {
+    return eng_fail(c, ERR_STEP_FAILED, "Step \"%s\" failed: %s", s->name,
+                    s->error ? s->error : "failed");
+}
+
 ab_rc eng_step_result(ab_ctx *c, db_step *s, cJSON **out) {
     if (out == NULL) return AB_OK;
     *out = s->result ? cJSON_Parse(s->result) : cJSON_CreateNull();
@@ -252,9 +257,7 @@ static ab_rc do_step(ab_ctx *c, db_step *s, const ab_retry *retry, ab_step_fn fn
     eng_retry p;
     switch (s->status) {
     case STEP_COMPLETED: return eng_step_result(c, s, result);
-    case STEP_FAILED:
-        return eng_fail(c, ERR_STEP_FAILED, "Step \"%s\" failed: %s", s->name,
-                        s->error ? s->error : "failed");
+    case STEP_FAILED: return eng_step_failed(c, s);
     case STEP_RUNNING:
     case STEP_SLEEPING:
     case STEP_WAITING: break;
