@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # build.sh — builds the engine.
 #
-#   ./build.sh          the WebAssembly module build/engine.wasm (+ generated types)
+#   ./build.sh          the demo application's build/engine.wasm (+ generated types,
+#                       via `ablauf build`) and the runtime's build/assets.js
 #   ./build.sh native   the native engine test binary build/native/engine_tests
 #                       (Debian's sqlite3 + cmocka, ASan + UBSan)
 #   ./build.sh fuzz     the libFuzzer targets build/fuzz/fuzz_api, fuzz_json, fuzz_schema
@@ -104,23 +105,28 @@ SRC
   check_sums "$CJSON" || { rm -rf "$CJSON"; die "cJSON checksum mismatch: refusing to build"; }
 }
 
-SRCS=(wasm/src/*.c wasm/demo/*.c)
+# The demo application (examples/demo) is what the native and fuzz builds
+# link with the engine; its registry is generated from its sources as
+# `ablauf build` does (the native build adds tests/native/workflows.c).
+DEMO=(examples/demo/workflows/*.c)
+SRCS=(wasm/src/*.c "${DEMO[@]}")
 CFLAGS_COMMON=(-std=c11 -pedantic -Wall -Wextra -Wno-unused-parameter -Iwasm/include -Iwasm/src)
 
+registry() { # out.c files...
+  local out=$1
+  shift
+  node cli/ablauf.mjs registry -o "$out" "$@"
+}
+
+# The WebAssembly engine is built by the same code as every application's:
+# `ablauf build` (cli/build.mjs), here for the demo application, into build/.
+# cJSON's own nesting limit stays at its default; the engine enforces SPEC's
+# 64 levels itself so that it can answer with a validation error.
 build_wasm() {
   wasm_toolchain
   mkdir -p "$OUT"
-  # cJSON's own nesting limit stays at its default; the engine enforces SPEC's
-  # 64 levels itself so that it can answer with a validation error.
-  "$WASM_CC" $WASM_SYSROOT --target=wasm32-wasi -mexec-model=reactor -Os -flto \
-    "${CFLAGS_COMMON[@]}" -I"$CJSON" -DAB_WASM=1 -DNDEBUG \
-    -Wl,--stack-first -Wl,-z,stack-size=1048576 \
-    -Wl,--initial-memory=4194304 -Wl,--max-memory=67108864 \
-    -Wl,--allow-undefined-file=wasm/src/host.imports \
-    -Wl,--strip-all -Wl,--gc-sections \
-    -o "$OUT/engine.wasm" "${SRCS[@]}" "$CJSON/cJSON.c"
-  say "built $OUT/engine.wasm ($(stat -c %s "$OUT/engine.wasm") bytes)"
-  node scripts/gen-types.mjs >&2
+  CJSON_DIR=$CJSON node cli/ablauf.mjs build --app examples/demo --workflows 'workflows/*.c' --out "$OUT" >&2
+  node scripts/gen-assets.mjs >&2
 }
 
 build_native() {
@@ -131,9 +137,10 @@ build_native() {
   # Node's JSON.parse says about them, the same bytes every time (seeded).
   node tests/fuzz/gen-json-corpus.mjs "$OUT/native/json-corpus.txt" >&2
   local san=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
-  cc -g -O1 "${san[@]}" "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native -DAB_NATIVE_TESTS=1 \
+  registry "$OUT/native/registry.c" "${DEMO[@]}" tests/native/workflows.c
+  cc -g -O1 "${san[@]}" "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native \
     -DAB_JSON_CORPUS="\"$OUT/native/json-corpus.txt\"" \
-    -o "$OUT/native/engine_tests" "${SRCS[@]}" tests/native/*.c "$CJSON/cJSON.c" \
+    -o "$OUT/native/engine_tests" "${SRCS[@]}" "$OUT/native/registry.c" tests/native/*.c "$CJSON/cJSON.c" \
     -lsqlite3 -lcmocka -lm
   say "built $OUT/native/engine_tests"
 }
@@ -141,9 +148,10 @@ build_native() {
 build_fuzz() {
   need_pkgs clang-14 libclang-rt-14-dev libsqlite3-dev
   mkdir -p "$OUT/fuzz"
+  registry "$OUT/fuzz/registry.c" "${DEMO[@]}"
   local fz=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
             "${CFLAGS_COMMON[@]}" -I"$CJSON" -Itests/native)
-  clang-14 "${fz[@]}" -o "$OUT/fuzz/fuzz_api" "${SRCS[@]}" tests/native/host_native.c \
+  clang-14 "${fz[@]}" -o "$OUT/fuzz/fuzz_api" "${SRCS[@]}" "$OUT/fuzz/registry.c" tests/native/host_native.c \
     tests/native/drive.c tests/fuzz/fuzz_api.c "$CJSON/cJSON.c" -lsqlite3 -lm
   say "built $OUT/fuzz/fuzz_api"
   # The reader and printer (wasm/src/json.c), and schema validation over
@@ -151,7 +159,7 @@ build_fuzz() {
   # corpus generator (deterministic), not from the repository.
   local t
   for t in fuzz_json fuzz_schema; do
-    clang-14 "${fz[@]}" -o "$OUT/fuzz/$t" "${SRCS[@]}" tests/native/host_native.c \
+    clang-14 "${fz[@]}" -o "$OUT/fuzz/$t" "${SRCS[@]}" "$OUT/fuzz/registry.c" tests/native/host_native.c \
       "tests/fuzz/$t.c" "$CJSON/cJSON.c" -lsqlite3 -lm
     say "built $OUT/fuzz/$t"
   done

@@ -4,7 +4,7 @@
 // leaving the isolate; waitForUpdate listens on the instance's hibernatable
 // WebSocket. The error, the frame rules and durations are client-core.js's,
 // shared with the browser client.
-import { handle } from './handler.js';
+import { currentHandle } from './app.js';
 import { AblaufError, isEndFrame, parseData, parseDuration, parseFrame, readAnswer } from './client-core.js';
 
 export { AblaufError, parseDuration };
@@ -23,7 +23,7 @@ export class Ablauf {
   async request(method, path, body) {
     const init = { method, headers: { 'content-type': 'application/json' } };
     if (body !== undefined) init.body = JSON.stringify(body);
-    return answer(await handle(new Request(`https://ablauf.internal${path}`, init), this.env));
+    return answer(await currentHandle()(new Request(`https://ablauf.internal${path}`, init), this.env));
   }
 
   /** Starts (or idempotently re-attaches to) an instance. */

@@ -1,7 +1,7 @@
 // client-core.js — what the two clients share: the §5 error, reading an
 // answer, the live-update frames of docs/live-updates.md and durations. binding.js (inside
 // a Worker) and client.js (browsers, Node) import it. It imports nothing and
-// uses nothing but the language: scripts/gen-types.mjs inlines it into the
+// uses nothing but the language: scripts/gen-assets.mjs inlines it into the
 // client.js served to browsers (/__ablauf/client.js), which must stay one
 // self-contained module.
 

@@ -1,14 +1,14 @@
 // client.js — a small browser/Node client for the Ablauf HTTP API (docs/http-api.md)
 // and its live updates over WebSockets (docs/live-updates.md). Plain ES module, no
 // dependencies besides client-core.js. Served by the worker at
-// /__ablauf/client.js, with client-core.js inlined (scripts/gen-types.mjs).
+// /__ablauf/client.js, with client-core.js inlined (scripts/gen-assets.mjs).
 //
 //   import { createAblaufClient } from '/__ablauf/client.js';
 //   const ablauf = createAblaufClient({ url: 'https://app.example.com', token });
 //   const wf = await ablauf.create('sse-test', { payload: { itemCount: 10 } });
 //   for await (const u of ablauf.subscribe(wf.id)) console.log(u.event, u.data);
 
-// The one import: scripts/gen-types.mjs replaces it with client-core.js itself
+// The one import: scripts/gen-assets.mjs replaces it with client-core.js itself
 // in the copy the worker serves, so keep it a single line of this form.
 import { AblaufError, isEndFrame, parseData, parseFrame, readAnswer } from './client-core.js';
 

@@ -1,8 +1,8 @@
 // handler.js — serves one /__ablauf request: the C engine's edge (auth, CORS,
 // routing) answers itself or says which object to forward to, which shards to
-// fan out to, or which static file to serve. The worker entry and the binding
-// client both call it.
-import { engine, EngineTrap, makeHost } from './engine.js';
+// fan out to, or which static file to serve. The application's worker
+// (app.js) and the binding client both call it.
+import { EngineTrap, makeHost } from './host.js';
 import { abortedResponse, describe, internalError, readBody, toResponse } from './http.js';
 import { dashboardHtml, clientJs } from '../build/assets.js';
 
@@ -13,8 +13,16 @@ function addHeaders(response, headers) {
   return r;
 }
 
-/** Serves one /__ablauf request; env holds WORKFLOW_RUNNER and the ABLAUF_* vars. */
-export async function handle(request, env) {
+/**
+ * The handler of one engine (from createEngine): handle(request, env) serves
+ * one /__ablauf request; env holds WORKFLOW_RUNNER and the ABLAUF_* vars.
+ * dashboard false: the page and its client.js are not served (404).
+ */
+export function makeHandler(engine, { dashboard = true } = {}) {
+  return (request, env) => handle(engine, dashboard, request, env);
+}
+
+async function handle(engine, dashboard, request, env) {
   const { body, tooLarge, aborted } = await readBody(request);
   if (aborted) return abortedResponse();
   const meta = describe(request, env, tooLarge);
@@ -42,6 +50,10 @@ export async function handle(request, env) {
     }));
     const merged = engine.merge(makeHost(), meta, new TextEncoder().encode(`[${bodies.join(',')}]`));
     return addHeaders(toResponse(merged), m.headers);
+  }
+  if (m.asset && !dashboard) {
+    return new Response(JSON.stringify({ error: { code: 'RESOURCE_NOT_FOUND', message: 'Not found', status: 404, source: 'api' } }),
+      { status: 404, headers: { 'content-type': 'application/json' } });
   }
   if (m.asset) {
     const text = m.asset === 'dashboard' ? dashboardHtml : clientJs;

@@ -2,7 +2,7 @@
 // the imports of wasm/src/host.h and the calling convention of the exports of
 // wasm/src/exports.h. Nothing else in JavaScript calls into the wasm. It runs
 // in workerd (the Durable Object and the worker, through engine.js) and in
-// plain Node (scripts/gen-types.mjs), so it imports nothing: the caller passes
+// plain Node (the build: cli/build.mjs), so it imports nothing: the caller passes
 // the compiled WebAssembly.Module, because workerd refuses to compile bytes at
 // run time and plain Node has no .wasm import.
 //
@@ -104,7 +104,7 @@ export class EngineTrap extends Error {
 
 /**
  * A host for one call: `sql` is the object's SqlStorage (null where there is
- * no storage: the worker, gen-types), `sockets()` lists its accepted
+ * no storage: the worker, the build), `sockets()` lists its accepted
  * WebSockets. The engine's asynchronous requests are left on it.
  */
 export function makeHost({ sql = null, sockets = () => [], inflight = null } = {}) {

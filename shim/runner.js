@@ -3,7 +3,7 @@
 // "__index:N". Every event is forwarded to the C engine; this class only
 // moves bytes, commits, and applies what the engine asked for.
 import { DurableObject } from 'cloudflare:workers';
-import { engine, EngineTrap, makeHost } from './engine.js';
+import { EngineTrap, makeHost } from './host.js';
 import { abortedResponse, describe, internalError, readBody, toResponse } from './http.js';
 import { perform } from './io.js';
 
@@ -35,8 +35,16 @@ export class WorkflowRunner extends DurableObject {
     this.restWaiters = new Set();
   }
 
-  /** The application's activities (createAblauf sets them on a subclass). */
+  /** The application's engine (createEngine) and activities: createAblauf
+   *  sets them on the subclass it makes. */
+  static engine = null;
   static activities = {};
+
+  get engine() {
+    const e = this.constructor.engine;
+    if (!e) throw new Error('WorkflowRunner has no engine: export the class createAblauf({ engine }) returns');
+    return e;
+  }
 
   // One event at a time. The object's input gate opens at every await (the
   // commit in beginEvent, the alarm and index writes in apply), so without
@@ -74,7 +82,7 @@ export class WorkflowRunner extends DurableObject {
   // Marks the event as begun and commits that before anything runs, so an
   // event that dies is noticed by the next one (docs/retries-and-crashes.md).
   async beginEvent() {
-    const gen = engine.begin(this.host());
+    const gen = this.engine.begin(this.host());
     if (gen) await this.ctx.storage.sync();
     return gen;
   }
@@ -118,7 +126,7 @@ export class WorkflowRunner extends DurableObject {
     }));
     if (arrived.length === 0) return;
     const h2 = this.host();
-    engine.ack(h2, arrived);
+    this.engine.ack(h2, arrived);
     if (h2.alarm !== undefined && h2.alarm !== h.alarm) await this.setAlarm(h2.alarm);
   }
 
@@ -151,7 +159,7 @@ export class WorkflowRunner extends DurableObject {
         const h = this.host();
         let out;
         try {
-          out = engine.io(h, { gen }, batch);
+          out = this.engine.io(h, { gen }, batch);
         } finally {
           // Stored now (or, after a trap, lost: the next pass retries them).
           for (const { token } of batch) this.inflight.delete(token);
@@ -191,7 +199,7 @@ export class WorkflowRunner extends DurableObject {
     while (out.meta.settle && Date.now() < until) {
       const g = await this.beginEvent();
       const h = this.host();
-      out = engine.settle(h, { gen: g, status: out.meta.status }, out.body);
+      out = this.engine.settle(h, { gen: g, status: out.meta.status }, out.body);
       await this.apply(h);
     }
     return out;
@@ -200,7 +208,7 @@ export class WorkflowRunner extends DurableObject {
   // After a trap: a fresh engine schedules the recovery pass (the alarm).
   async recover() {
     const h = this.host();
-    try { engine.recover(h); } catch (err) { console.error(`[ablauf] recover: ${err}`); }
+    try { this.engine.recover(h); } catch (err) { console.error(`[ablauf] recover: ${err}`); }
     await this.apply(h);
   }
 
@@ -217,7 +225,7 @@ export class WorkflowRunner extends DurableObject {
       const prev = out;
       out = await this.serial(() => this.guard(async () => {
         const h = this.host();
-        const o = engine.settle(h, { gen: 0, status: prev.meta.status, run: false }, prev.body);
+        const o = this.engine.settle(h, { gen: 0, status: prev.meta.status, run: false }, prev.body);
         await this.apply(h);
         return o;
       }));
@@ -248,7 +256,7 @@ export class WorkflowRunner extends DurableObject {
     return this.guard(async () => {
       const gen = request.method === 'GET' ? 0 : await this.beginEvent();
       const h = this.host();
-      const out = engine.fetchObject(h, describe(request, this.env, tooLarge, { gen }), body);
+      const out = this.engine.fetchObject(h, describe(request, this.env, tooLarge, { gen }), body);
       await this.apply(h);
       const settled = await this.settleLoop(out);
       if (gen) this.notifyRest();
@@ -285,7 +293,7 @@ export class WorkflowRunner extends DurableObject {
     await this.survive(async () => {
       const gen = await this.beginEvent();
       const h = this.host();
-      engine.alarm(h, gen);
+      this.engine.alarm(h, gen);
       await this.apply(h);
     });
     this.notifyRest();
@@ -296,7 +304,7 @@ export class WorkflowRunner extends DurableObject {
   }
 
   webSocketClose(ws, code) {
-    try { ws.close(engine.wsCloseCode(code), 'closing'); } catch { /* already closed */ }
+    try { ws.close(this.engine.wsCloseCode(code), 'closing'); } catch { /* already closed */ }
   }
 
   webSocketError(ws) {

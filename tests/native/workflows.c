@@ -55,17 +55,17 @@ static ab_rc noop(ab_ctx *c, const cJSON *payload, cJSON **result) {
     return AB_OK;
 }
 
-const ab_workflow tw_forgot_try = {.type = "t-forgot-try", .run = forgot_try};
-const ab_workflow tw_forgot_try_next = {.type = "t-forgot-try-next", .run = forgot_try_next};
-const ab_workflow tw_bad_result = {
+AB_WORKFLOW(tw_forgot_try) = {.type = "t-forgot-try", .run = forgot_try};
+AB_WORKFLOW(tw_forgot_try_next) = {.type = "t-forgot-try-next", .run = forgot_try_next};
+AB_WORKFLOW(tw_bad_result) = {
     .type = "t-bad-result",
     .result_schema = "{\"type\":\"object\",\"properties\":{\"total\":{\"type\":\"string\"}}}",
     .run = bad_result,
 };
-const ab_workflow tw_drift = {.type = "t-drift", .run = drift};
+AB_WORKFLOW(tw_drift) = {.type = "t-drift", .run = drift};
 /* The build refuses it (test_mistakes checks that); at run time it must
  * still answer clearly. */
-const ab_workflow tw_bad_schema = {.type = "t-bad-schema", .input_schema = "{\"type\":", .run = noop};
+AB_WORKFLOW(tw_bad_schema) = {.type = "t-bad-schema", .input_schema = "{\"type\":", .run = noop};
 
 /* --- I/O steps (test_io.c) ------------------------------------------------------ */
 
@@ -77,7 +77,7 @@ static ab_rc fetch_seq(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_ok(c, result, ab_num(c, n));
 }
 
-const ab_workflow tw_fetch_seq = {.type = "t-fetch-seq", .run = fetch_seq};
+AB_WORKFLOW(tw_fetch_seq) = {.type = "t-fetch-seq", .run = fetch_seq};
 
 static ab_rc which_body(ab_ctx *c, const cJSON *arg, cJSON **out) {
     return ab_ok(c, out, cJSON_Duplicate(arg, 1));
@@ -98,7 +98,7 @@ static ab_rc race(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_ok(c, result, ab_obj(c, "winner", won, "now", ab_num(c, which), AB_END));
 }
 
-const ab_workflow tw_race = {.type = "t-race", .run = race};
+AB_WORKFLOW(tw_race) = {.type = "t-race", .run = race};
 
 /* A fetch whose request the test chooses whole, with the secret SECRET_A
  * declared, and a call of the activity the input names. */
@@ -111,4 +111,4 @@ static ab_rc raw_fetch(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_fetch(c, "req", &o, ab_get(in, "request"), result);
 }
 
-const ab_workflow tw_raw_fetch = {.type = "t-raw-fetch", .secrets = tw_secrets, .run = raw_fetch};
+AB_WORKFLOW(tw_raw_fetch) = {.type = "t-raw-fetch", .secrets = tw_secrets, .run = raw_fetch};

@@ -2,8 +2,8 @@
 // under plain Node for the simulator, without changing a line of it:
 //   - `cloudflare:workers` (runner.js imports DurableObject from it) resolves
 //     to ./cloudflare-workers.mjs;
-//   - a `.wasm` import (engine.js imports ../build/engine.wasm as a compiled
-//     module, wrangler's CompiledWasm rule) loads as an ES module whose default
+//   - a `.wasm` import (the demo's worker imports build/engine.wasm as a
+//     compiled module, wrangler's CompiledWasm rule) loads as an ES module whose default
 //     export is `new WebAssembly.Module(bytes)` — what workerd hands the shim.
 // Registered by ./register.mjs; hooks run on Node's loader thread.
 const STUB = new URL('./cloudflare-workers.mjs', import.meta.url).href;

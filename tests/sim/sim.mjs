@@ -3,8 +3,7 @@
 // runtime.mjs, with clients, alarms, sockets and isolate deaths interleaved by
 // a PRNG, and the invariants of docs/testing.md checked after every step.
 // Import it after ./register.mjs (run.mjs and soak.mjs do).
-import { WorkflowRunner } from '../../shim/runner.js';
-import { handle } from '../../shim/handler.js';
+import { WorkflowRunner, handle } from '../../examples/demo/worker.js';
 import { initSqlite, runStatement, Sim, T0 } from './runtime.mjs';
 
 const VARS = { ABLAUF_TEST_HOOKS: '1' };

@@ -213,6 +213,10 @@ describe('routing', () => {
       const body = await res.json();
       expect(body.error).toMatchObject({ code: 'RESOURCE_NOT_FOUND', status: 404 });
     }
+    // a browser asking for the bare origin is sent to the dashboard
+    const res = await SELF.fetch(`${ORIGIN}/`, { headers: { accept: 'text/html,application/xhtml+xml' }, redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${ORIGIN}/__ablauf/`);
   });
 
   it('answers a known route with the wrong method with 405 METHOD_NOT_ALLOWED', async () => {

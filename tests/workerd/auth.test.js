@@ -3,7 +3,7 @@
 // directly with a custom env.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { handle } from '../../shim/worker.js';
+import { handle } from '../../examples/demo/worker.js';
 import { expectError, uid, viaHandle } from './helpers.js';
 
 const TOKEN = 'secret';

@@ -1,7 +1,7 @@
 // The binding client (SPEC §10) inside workerd, against the real Durable Object.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { Ablauf, AblaufError } from '../../shim/worker.js';
+import { Ablauf, AblaufError } from '../../examples/demo/worker.js';
 import { rejection } from '../support/shared.js';
 
 const ablauf = () => new Ablauf(env.WORKFLOW_RUNNER);

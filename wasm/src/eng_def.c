@@ -12,12 +12,14 @@ typedef struct checker {
     cx *X;
     cJSON *errors;
     const char *type;
+    int index; /* the definition's place in the registry, for the build's messages */
     int n;
 } checker;
 
 static int problem(checker *k, const char *msg) {
     cJSON *e = cJSON_CreateObject();
     if (msg == NULL || e == NULL || !cJSON_AddStringToObject(e, "workflow", k->type ? k->type : "") ||
+        !cJSON_AddNumberToObject(e, "index", k->index) ||
         !cJSON_AddStringToObject(e, "message", msg) || !cJSON_AddItemToArray(k->errors, e))
         return CX_NOMEM;
     k->n++;
@@ -132,10 +134,11 @@ static int check_one(checker *k, const ab_workflow *w) {
 }
 
 int eng_check_defs(cx *X, const ab_workflow *const *defs, cJSON *errors) {
-    checker k = {X, errors, NULL, 0};
+    checker k = {X, errors, NULL, 0, 0};
     int rc;
     for (const ab_workflow *const *w = defs; *w; w++) {
         k.type = (*w)->type;
+        k.index = (int)(w - defs);
         if (!lim_valid_name(k.type)) {
             if ((rc = problem(&k, "type name must be 1 to 128 bytes of printable UTF-8")) != CX_OK) return rc;
             continue;

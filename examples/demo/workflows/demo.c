@@ -1,5 +1,7 @@
-/* demo.c — the demo workflows of SPEC §9, written as any user would write
- * them against ablauf.h. They are registered in registry.c. */
+/* demo.c — the demo application's workflows (the engine's own tests and the
+ * docs use them), written as any user writes them against ablauf.h. Each
+ * AB_WORKFLOW definition is registered by `ablauf build`. The I/O demos are
+ * in io.c. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -19,7 +21,7 @@ static ab_rc echo_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_ok(c, result, ab_obj(c, "original", ab_get(in, "message"), "echoed", echoed, AB_END));
 }
 
-const ab_workflow wf_echo = {
+AB_WORKFLOW(wf_echo) = {
     .type = "echo",
     .input_schema = AB_JSON({"type": "object", "required": ["message"],
                              "properties": {"message": {"type": "string"}}}),
@@ -50,7 +52,7 @@ static const ab_event_def test_events[] = {
                           "properties": {"approved": {"type": "boolean"}}})},
     {NULL, NULL}};
 
-const ab_workflow wf_test = {
+AB_WORKFLOW(wf_test) = {
     .type = "test",
     .input_schema = AB_JSON({"type": "object", "required": ["name"],
                              "properties": {"name": {"type": "string"}}}),
@@ -87,7 +89,7 @@ static ab_rc multi_step_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_ok(c, result, ab_obj(c, "a", a, "b", b, "c", cc, "d", d, AB_END));
 }
 
-const ab_workflow wf_multi_step = {
+AB_WORKFLOW(wf_multi_step) = {
     .type = "multi-step",
     .input_schema = AB_JSON({"type": "object", "required": ["value"],
                              "properties": {"value": {"type": "number"}}}),
@@ -118,7 +120,7 @@ static ab_rc failing_step_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_do(c, "unreliable", NULL, unreliable, in, result);
 }
 
-const ab_workflow wf_failing_step = {
+AB_WORKFLOW(wf_failing_step) = {
     .type = "failing-step",
     .input_schema = AB_JSON({"type": "object", "required": ["failCount"],
                              "properties": {"failCount": {"type": "integer", "minimum": 0}}}),
@@ -132,7 +134,7 @@ static ab_rc backoff_config_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_do(c, "configurable-step", &r, configurable, in, result);
 }
 
-const ab_workflow wf_backoff_config = {
+AB_WORKFLOW(wf_backoff_config) = {
     .type = "backoff-config",
     .input_schema = AB_JSON({"type": "object", "required": ["failCount", "strategy"],
                              "properties": {"failCount": {"type": "integer", "minimum": 0},
@@ -150,7 +152,7 @@ static ab_rc non_retriable_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_do(c, "maybe-fail", NULL, maybe_fail, in, result);
 }
 
-const ab_workflow wf_non_retriable = {
+AB_WORKFLOW(wf_non_retriable) = {
     .type = "non-retriable",
     .input_schema = AB_JSON({"type": "object", "required": ["shouldFail"],
                              "properties": {"shouldFail": {"type": "boolean"}}}),
@@ -169,7 +171,7 @@ static ab_rc duplicate_step_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_ok_str(c, result, "unreachable");
 }
 
-const ab_workflow wf_duplicate_step = {
+AB_WORKFLOW(wf_duplicate_step) = {
     .type = "duplicate-step",
     .input_schema = AB_JSON({"type": "object"}),
     .run = duplicate_step_run,
@@ -197,7 +199,7 @@ static ab_rc multi_event_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 static const ab_event_def multi_event_events[] = {
     {"first-approval", OK_SCHEMA}, {"second-approval", OK_SCHEMA}, {NULL, NULL}};
 
-const ab_workflow wf_multi_event = {
+AB_WORKFLOW(wf_multi_event) = {
     .type = "multi-event",
     .input_schema = AB_JSON({"type": "object", "required": ["name"],
                              "properties": {"name": {"type": "string"}}}),
@@ -219,7 +221,7 @@ static ab_rc replay_counter_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 static const ab_event_def replay_counter_events[] = {{"continue", AB_JSON({"type": "object"})},
                                                      {NULL, NULL}};
 
-const ab_workflow wf_replay_counter = {
+AB_WORKFLOW(wf_replay_counter) = {
     .type = "replay-counter",
     .input_schema = AB_JSON({"type": "object", "required": ["id"],
                              "properties": {"id": {"type": "string"}}}),
@@ -241,7 +243,7 @@ static ab_rc sleep_until_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_ok(c, result, ab_obj(c, "before", before, "after", after, AB_END));
 }
 
-const ab_workflow wf_sleep_until = {
+AB_WORKFLOW(wf_sleep_until) = {
     .type = "sleep-until-test",
     .input_schema = AB_JSON({"type": "object", "required": ["wakeAt"],
                              "properties": {"wakeAt": {"type": "integer"}}}),
@@ -272,7 +274,7 @@ static ab_rc size_limit_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     "stepCount": {"type": "integer", "minimum": 0, "maximum": 1000}}})
 #define SIZE_RESULT AB_JSON({"type": "object", "properties": {"totalChunks": {"type": "integer"}}})
 
-const ab_workflow wf_size_limit = {
+AB_WORKFLOW(wf_size_limit) = {
     .type = "size-limit",
     .input_schema = SIZE_SCHEMA,
     .result_schema = SIZE_RESULT,
@@ -281,7 +283,7 @@ const ab_workflow wf_size_limit = {
     .run = size_limit_run,
 };
 
-const ab_workflow wf_size_limit_retry = {
+AB_WORKFLOW(wf_size_limit_retry) = {
     .type = "size-limit-retry",
     .input_schema = SIZE_SCHEMA,
     .result_schema = SIZE_RESULT,
@@ -323,7 +325,7 @@ static const ab_update_def sse_updates[] = {
                       "properties": {"message": {"type": "string"}}})},
     {NULL, NULL}};
 
-const ab_workflow wf_sse_test = {
+AB_WORKFLOW(wf_sse_test) = {
     .type = "sse-test",
     .input_schema = AB_JSON({"type": "object", "required": ["itemCount"],
                              "properties": {"itemCount": {"type": "number", "minimum": 0}}}),
@@ -361,7 +363,7 @@ static const ab_update_def live_progress_updates[] = {
 
 static const ab_event_def live_progress_events[] = {{"go", AB_JSON({"type": "object"})}, {NULL, NULL}};
 
-const ab_workflow wf_live_progress = {
+AB_WORKFLOW(wf_live_progress) = {
     .type = "live-progress",
     .input_schema = AB_JSON({"type": "object", "required": ["steps"],
                              "properties": {"steps": {"type": "integer", "minimum": 0,
@@ -390,7 +392,7 @@ static ab_rc crash_once_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_ok(c, result, ab_obj(c, "a", a, "b", b, AB_END));
 }
 
-const ab_workflow wf_crash_once = {
+AB_WORKFLOW(wf_crash_once) = {
     .type = "crash-once",
     .input_schema = AB_JSON({"type": "object"}),
     .result_schema = AB_JSON({"type": "object", "properties": {"a": {"type": "string"},
@@ -406,7 +408,7 @@ static ab_rc no_schema_run(ab_ctx *c, const cJSON *in, cJSON **result) {
     return ab_do(c, "noop", NULL, noop, NULL, result);
 }
 
-const ab_workflow wf_no_schema = {
+AB_WORKFLOW(wf_no_schema) = {
     .type = "no-schema",
     .result_schema = AB_JSON({"const": "done"}),
     .run = no_schema_run,
@@ -455,7 +457,7 @@ static ab_rc benchmark_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 #define BENCH_RESULT AB_JSON({"type": "object", "required": ["steps", "checksum"], "properties": { \
     "steps": {"type": "integer"}, "checksum": {"type": "integer"}}})
 
-const ab_workflow wf_benchmark = {
+AB_WORKFLOW(wf_benchmark) = {
     .type = "benchmark",
     .input_schema = BENCH_INPUT,
     .result_schema = BENCH_RESULT,
@@ -473,7 +475,7 @@ static ab_rc benchmark_replay_run(ab_ctx *c, const cJSON *in, cJSON **result) {
 
 static const ab_event_def benchmark_replay_events[] = {{"go", NULL}, {NULL, NULL}};
 
-const ab_workflow wf_benchmark_replay = {
+AB_WORKFLOW(wf_benchmark_replay) = {
     .type = "benchmark-replay",
     .input_schema = BENCH_INPUT,
     .result_schema = BENCH_RESULT,
@@ -508,184 +510,11 @@ static const ab_update_def resume_updates_updates[] = {
                        "properties": {"name": {"type": "string"}}})},
     {NULL, NULL}};
 
-const ab_workflow wf_resume_updates = {
+AB_WORKFLOW(wf_resume_updates) = {
     .type = "resume-updates",
     .input_schema = AB_JSON({"type": "object"}),
     .result_schema = AB_JSON({"const": "finished"}),
     .events = benchmark_replay_events,
     .updates = resume_updates_updates,
     .run = resume_updates_run,
-};
-
-/* --- I/O steps: http-call, http-parallel, activity-call ------------------------ */
-
-/* The secret the demo's http-call may put in a url or header as
- * {{DEMO_SECRET}} (a var or secret of the worker). */
-static const char *const demo_secrets[] = {"DEMO_SECRET", NULL};
-
-static ab_rc http_call_run(ab_ctx *c, const cJSON *in, cJSON **result) {
-    cJSON *res;
-    const ab_io_opts opts = {.timeout = ab_get_str(in, "timeout")};
-    cJSON *req = ab_obj(c, "url", ab_get(in, "url"), AB_END);
-    if (req == NULL) return ab_fail(c, "out of memory");
-    if (ab_get(in, "method")) cJSON_AddItemToObject(req, "method", cJSON_Duplicate(ab_get(in, "method"), 1));
-    if (ab_get(in, "headers")) cJSON_AddItemToObject(req, "headers", cJSON_Duplicate(ab_get(in, "headers"), 1));
-    if (ab_get(in, "body")) cJSON_AddItemToObject(req, "body", cJSON_Duplicate(ab_get(in, "body"), 1));
-    AB_TRY(ab_fetch(c, "call", &opts, req, &res));
-    return ab_ok(c, result, ab_obj(c, "status", ab_get(res, "status"), "body", ab_get(res, "body"), AB_END));
-}
-
-const ab_workflow wf_http_call = {
-    .type = "http-call",
-    .input_schema = AB_JSON({"type": "object", "required": ["url"],
-                             "properties": {"url": {"type": "string"},
-                                            "method": {"enum": ["GET", "POST"]},
-                                            "headers": {"type": "object",
-                                                        "additionalProperties": {"type": "string"}},
-                                            "body": {},
-                                            "timeout": {"type": "string"}}}),
-    .result_schema = AB_JSON({"type": "object", "required": ["status", "body"],
-                              "properties": {"status": {"type": "integer"}, "body": {}}}),
-    .retry = {.limit = 3, .delay = "100ms", .backoff = "fixed"},
-    .secrets = demo_secrets,
-    .run = http_call_run,
-};
-
-#define HTTP_PARALLEL_MAX 10
-
-static ab_rc http_parallel_run(ab_ctx *c, const cJSON *in, cJSON **result) {
-    ab_pending *p[HTTP_PARALLEL_MAX];
-    cJSON *res[HTTP_PARALLEL_MAX];
-    const cJSON *url;
-    int n = 0;
-    cJSON_ArrayForEach(url, ab_get_arr(in, "urls")) {
-        if (n == HTTP_PARALLEL_MAX) break; /* the input schema allows at most 10 */
-        AB_TRY(ab_fetch_start(c, ab_printf(c, "get-%d", n), NULL, ab_obj(c, "url", url, AB_END), &p[n]));
-        n++;
-    }
-    AB_TRY(ab_await_all(c, p, n, res));
-    cJSON *statuses = cJSON_CreateArray(), *bodies = cJSON_CreateArray();
-    for (int i = 0; i < n; i++) {
-        cJSON_AddItemToArray(statuses, cJSON_Duplicate(ab_get(res[i], "status"), 1));
-        cJSON_AddItemToArray(bodies, cJSON_Duplicate(ab_get(res[i], "body"), 1));
-    }
-    return ab_ok(c, result, ab_obj(c, "statuses", statuses, "bodies", bodies, AB_END));
-}
-
-const ab_workflow wf_http_parallel = {
-    .type = "http-parallel",
-    .input_schema = AB_JSON({"type": "object", "required": ["urls"],
-                             "properties": {"urls": {"type": "array", "minItems": 1, "maxItems": 10,
-                                                     "items": {"type": "string"}}}}),
-    .result_schema = AB_JSON({"type": "object", "required": ["statuses", "bodies"],
-                              "properties": {"statuses": {"type": "array", "items": {"type": "integer"}},
-                                             "bodies": {"type": "array"}}}),
-    .run = http_parallel_run,
-};
-
-static ab_rc activity_call_run(ab_ctx *c, const cJSON *in, cJSON **result) {
-    cJSON *upper;
-    cJSON *args = ab_obj(c, "text", ab_get(in, "text"),
-                         "failCount", ab_num(c, ab_get_int(in, "failCount", 0)), AB_END);
-    AB_TRY(ab_call(c, "upper", NULL, "uppercase", args, &upper));
-    return ab_ok(c, result, ab_obj(c, "text", upper, AB_END));
-}
-
-const ab_workflow wf_activity_call = {
-    .type = "activity-call",
-    .input_schema = AB_JSON({"type": "object", "required": ["text"],
-                             "properties": {"text": {"type": "string"},
-                                            "failCount": {"type": "integer", "minimum": 0}}}),
-    .result_schema = AB_JSON({"type": "object", "required": ["text"],
-                              "properties": {"text": {"type": "string"}}}),
-    .retry = {.limit = 4, .delay = "100ms", .backoff = "fixed"},
-    .run = activity_call_run,
-};
-
-/* --- activity-steps: built-in activities from C (KV, Queue, R2, D1) ------------ */
-
-/* Runs {"calls": [{"activity", "args"}]} as call steps call-0, call-1, ... in
- * order; the result lists their results. */
-static ab_rc activity_steps_run(ab_ctx *c, const cJSON *in, cJSON **result) {
-    cJSON *results = cJSON_CreateArray();
-    const cJSON *one;
-    int i = 0;
-    cJSON_ArrayForEach(one, ab_get_arr(in, "calls")) {
-        cJSON *r;
-        AB_TRY(ab_call(c, ab_printf(c, "call-%d", i++), NULL, ab_get_str(one, "activity"),
-                       ab_get(one, "args"), &r));
-        cJSON_AddItemToArray(results, r);
-    }
-    return ab_ok(c, result, ab_obj(c, "results", results, AB_END));
-}
-
-const ab_workflow wf_activity_steps = {
-    .type = "activity-steps",
-    .input_schema = AB_JSON({"type": "object", "required": ["calls"],
-                             "properties": {"calls": {"type": "array", "maxItems": 100,
-                                                      "items": {"type": "object", "required": ["activity"],
-                                                                "properties": {"activity": {"type": "string"},
-                                                                               "args": {}}}}}}),
-    .retry = {.limit = 2, .delay = "100ms", .backoff = "fixed"},
-    .run = activity_steps_run,
-};
-
-/* --- charge-receipt: the example of docs/writing-workflows.md ------------------ */
-
-/* Charges a card at a payment endpoint (POST, the key as a secret), then
- * sends the receipt through the RECEIPTS queue; the demo worker's queue
- * consumer files it in DEMO_KV under receipt:<instance id>. */
-static const char *const charge_secrets[] = {"DEMO_SECRET", NULL};
-
-static ab_rc charge_receipt_run(ab_ctx *c, const cJSON *order, cJSON **result) {
-    cJSON *charge;
-    const ab_io_opts pay = {.retry = {.limit = 5, .delay = "1s", .backoff = "exponential"},
-                            .timeout = "10s"};
-    AB_TRY(ab_fetch(c, "charge", &pay,
-                    ab_obj(c, "url", ab_get(order, "paymentUrl"),
-                           "method", ab_str(c, "POST"),
-                           "headers", ab_obj(c, "authorization", ab_str(c, "Bearer {{DEMO_SECRET}}"), AB_END),
-                           "body", ab_obj(c, "amount", ab_get(order, "amount"),
-                                          "currency", ab_str(c, "eur"), AB_END),
-                           AB_END),
-                    &charge));
-    const cJSON *paid = ab_get(charge, "body");
-    AB_TRY(ab_call(c, "receipt", NULL, "queue.send",
-                   ab_obj(c, "binding", ab_str(c, "RECEIPTS"),
-                          "body", ab_obj(c, "order", ab_str(c, "%s", ab_instance_id(c)),
-                                         "charge", ab_get(paid, "id"),
-                                         "amount", ab_get(order, "amount"), AB_END),
-                          AB_END),
-                   NULL));
-    return ab_ok(c, result, ab_obj(c, "charge", ab_get(paid, "id"), "receipt", ab_bool(c, 1), AB_END));
-}
-
-const ab_workflow wf_charge_receipt = {
-    .type = "charge-receipt",
-    .input_schema = AB_JSON({"type": "object", "required": ["paymentUrl", "amount"],
-                             "properties": {"paymentUrl": {"type": "string"},
-                                            "amount": {"type": "integer", "minimum": 1}}}),
-    .result_schema = AB_JSON({"type": "object", "required": ["charge", "receipt"],
-                              "properties": {"charge": {}, "receipt": {"type": "boolean"}}}),
-    .secrets = charge_secrets,
-    .run = charge_receipt_run,
-};
-
-/* --- http-sequence: count fetches of one url, one after another (benchmarks) ---- */
-
-static ab_rc http_sequence_run(ab_ctx *c, const cJSON *in, cJSON **result) {
-    int n = ab_get_int(in, "count", 1);
-    for (int i = 0; i < n; i++)
-        AB_TRY(ab_fetch(c, ab_printf(c, "get-%d", i), NULL, ab_obj(c, "url", ab_get(in, "url"), AB_END), NULL));
-    return ab_ok(c, result, ab_obj(c, "count", ab_num(c, n), AB_END));
-}
-
-const ab_workflow wf_http_sequence = {
-    .type = "http-sequence",
-    .input_schema = AB_JSON({"type": "object", "required": ["url", "count"],
-                             "properties": {"url": {"type": "string"},
-                                            "count": {"type": "integer", "minimum": 1, "maximum": 1000}}}),
-    .result_schema = AB_JSON({"type": "object", "required": ["count"],
-                              "properties": {"count": {"type": "integer"}}}),
-    .run = http_sequence_run,
 };
