@@ -3,6 +3,7 @@
 // follow its live progress, control it, and keep a screenshot for review.
 import { inject, describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
 
 const base = inject('baseUrl');
@@ -12,6 +13,28 @@ const WAIT = { timeout: 30000 };
 let browser;
 let page;
 const pageErrors = [];
+let http; // a real HTTP server for the fetch steps: answers after ~300 ms with JSON
+let origin;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls GET /workflows/{id} until the instance is no longer running. */
+async function rest(id) {
+  for (const until = Date.now() + 30000; Date.now() < until; await sleep(200)) {
+    const st = await (await fetch(`${base}/__ablauf/workflows/${encodeURIComponent(id)}`)).json();
+    if (st.status !== 'running' && st.status !== 'sleeping') return st;
+  }
+  throw new Error(`${id} did not come to rest`);
+}
+
+/** Opens one instance in the dashboard and waits until its steps are shown. */
+async function openInstance(id, steps) {
+  await page.goto(`${base}/__ablauf/#/wf/${encodeURIComponent(id)}`);
+  await page.waitForSelector('body[data-ready="true"]', WAIT);
+  await page.waitForFunction(([i, n]) => document.querySelector('#detail-id').textContent === i
+    && document.querySelectorAll('[data-testid="step-row"]').length === n
+    && document.querySelectorAll('[data-testid="timeline-row"]').length === n, [id, steps], WAIT);
+}
 
 async function post(path, body) {
   const res = await fetch(`${base}/__ablauf${path}`, {
@@ -30,6 +53,12 @@ describe('dashboard in headless Chromium', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
+    http = createServer((req, res) => setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ path: req.url }));
+    }, req.url.startsWith('/hold') ? 4000 : 300));
+    await new Promise((r) => http.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${http.address().port}`;
     page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('dialog', (d) => d.accept());
@@ -39,6 +68,7 @@ describe('dashboard in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
+    if (http) await new Promise((r) => http.close(r));
   });
 
   it('lists the registered types in the start form', async () => {
@@ -116,6 +146,102 @@ describe('dashboard in headless Chromium', () => {
     await page.evaluate(() => { document.querySelector('#event-submit').disabled = false; });
     await page.click('#event-submit');
     await page.waitForFunction(() => document.querySelector('#banner').textContent.includes('WORKFLOW_NOT_RUNNING'), null, WAIT);
+  });
+
+  it('shows parallel fetch steps with method, url and status, overlapping on the timeline', async () => {
+    const id = `dash-par-${process.pid}-${Date.now()}`;
+    const urls = [0, 1, 2].map((i) => `${origin}/par/${i}?q=${i}`);
+    await post('/workflows', { type: 'http-parallel', id, payload: { urls } });
+    expect((await rest(id)).status).toBe('completed');
+    await openInstance(id, 3);
+
+    const io = await page.locator('[data-testid="step-io"]').evaluateAll((els) => els.map((e) => ({
+      step: e.dataset.step,
+      method: e.querySelector('[data-testid="step-method"]')?.textContent,
+      url: e.querySelector('[data-testid="step-url"]')?.textContent,
+      status: e.querySelector('[data-testid="step-http-status"]')?.textContent,
+    })));
+    expect(io).toEqual(urls.map((url, i) => ({ step: `get-${i}`, method: 'GET', url, status: 'HTTP 200' })));
+    for (let i = 0; i < 3; i++) {
+      const row = page.locator(`[data-testid="step-row"][data-step="get-${i}"]`);
+      expect(await row.getAttribute('data-status')).toBe('completed');
+      expect(await row.locator('[data-testid="step-type"]').textContent()).toBe('fetch');
+    }
+
+    // Each step has its own row, and the three bars overlap on the shared axis.
+    const boxes = [];
+    for (let i = 0; i < 3; i++) {
+      const bar = page.locator(`[data-testid="timeline-row"][data-step="get-${i}"] .tl-bar`);
+      expect(await page.locator(`[data-testid="timeline-row"][data-step="get-${i}"]`).getAttribute('data-type')).toBe('fetch');
+      boxes.push(await bar.boundingBox());
+    }
+    for (const b of boxes) expect(b.width).toBeGreaterThan(20);
+    expect(new Set(boxes.map((b) => b.y)).size).toBe(3);
+    const lastStart = Math.max(...boxes.map((b) => b.x));
+    const firstEnd = Math.min(...boxes.map((b) => b.x + b.width));
+    expect(lastStart).toBeLessThan(firstEnd);
+    await page.screenshot({ path: 'build/dashboard-io.png', fullPage: true });
+  });
+
+  it('draws a step still out as running up to now, then updates it when it completes', async () => {
+    const id = `dash-open-${process.pid}-${Date.now()}`;
+    const created = post('/workflows', { type: 'http-parallel', id, payload: { urls: [`${origin}/par/q`, `${origin}/hold`] } });
+    for (const until = Date.now() + 10000; ; await sleep(100)) {
+      const st = await (await fetch(`${base}/__ablauf/workflows/${id}`)).json();
+      if (st.steps?.[0]?.status === 'completed' && st.steps[1]?.status === 'running') break;
+      if (Date.now() > until) throw new Error(`not half done: ${JSON.stringify(st)}`);
+    }
+    await sleep(700);
+    await openInstance(id, 2);
+    const held = page.locator('[data-testid="timeline-row"][data-step="get-1"] .tl-bar');
+    expect(await held.getAttribute('class')).toContain('open');
+    expect(await page.locator('[data-testid="timeline-row"][data-step="get-1"]').textContent()).toContain('still running');
+    const quick = await page.locator('[data-testid="timeline-row"][data-step="get-0"] .tl-bar').boundingBox();
+    expect((await held.boundingBox()).width).toBeGreaterThan(quick.width * 2); // 300 ms against > 1 s so far
+    expect(await page.locator('[data-testid="step-io"][data-step="get-1"] [data-testid="step-http-status"]').count()).toBe(0);
+
+    await created;
+    // auto-refresh picks up the completion
+    await page.waitForFunction(() => document.querySelector('#detail-status').textContent === 'completed', null, WAIT);
+    expect(await held.getAttribute('class')).not.toContain('open');
+    expect(await page.locator('[data-testid="step-io"][data-step="get-1"] [data-testid="step-http-status"]').textContent()).toBe('HTTP 200');
+  });
+
+  it('shows a fetch step\'s headers with placeholders as stored, never as HTML, and its error', async () => {
+    const id = `dash-secret-${process.pid}-${Date.now()}`;
+    const url = `${origin}/secret?x=<b>1</b>`;
+    const headers = { authorization: 'Bearer {{DEMO_SECRET}}', 'x-note': '<img src=x onerror="window.__xss=1">' };
+    await post('/workflows', { type: 'http-call', id, payload: { url, headers } });
+    const st = await rest(id);
+    expect(st.status).toBe('errored'); // this dev server has no DEMO_SECRET
+    await openInstance(id, 1);
+
+    const io = page.locator('[data-testid="step-io"][data-step="call"]');
+    expect(await io.locator('[data-testid="step-method"]').textContent()).toBe('GET');
+    expect(await io.locator('[data-testid="step-url"]').textContent()).toBe(url);
+    expect(await io.locator('[data-testid="step-http-status"]').count()).toBe(0);
+    const shown = await io.locator('[data-testid="step-headers"] li').allTextContents();
+    expect(shown).toEqual(['authorization: Bearer {{DEMO_SECRET}}', 'x-note: <img src=x onerror="window.__xss=1">']);
+    expect(await page.locator('#steps img, #steps b, #timeline img').count()).toBe(0);
+    expect(await page.evaluate(() => window.__xss)).toBeUndefined();
+
+    const row = page.locator('[data-testid="step-row"][data-step="call"]');
+    expect(await row.getAttribute('data-status')).toBe('failed');
+    expect(await row.textContent()).toContain('secret "DEMO_SECRET" is not set');
+    expect(await text('#detail-error')).toContain('STEP_FAILED: Step "call" failed: secret "DEMO_SECRET" is not set');
+  });
+
+  it('shows a call step\'s activity and its error', async () => {
+    const id = `dash-call-${process.pid}-${Date.now()}`;
+    await post('/workflows', { type: 'activity-steps', id, payload: { calls: [{ activity: 'refuse', args: { reason: 'card declined' } }] } });
+    expect((await rest(id)).status).toBe('errored');
+    await openInstance(id, 1);
+    const row = page.locator('[data-testid="step-row"][data-step="call-0"]');
+    expect(await row.locator('[data-testid="step-type"]').textContent()).toBe('call');
+    expect(await row.textContent()).toContain('card declined');
+    const io = page.locator('[data-testid="step-io"][data-step="call-0"]');
+    expect(await io.locator('[data-testid="step-activity"]').textContent()).toBe('refuse');
+    expect(await io.locator('[data-testid="step-method"]').count()).toBe(0);
   });
 
   it('keeps the API token in localStorage', async () => {
