@@ -143,8 +143,12 @@ describe('dashboard in headless Chromium', () => {
 
     // Sending an event to a terminated instance is refused (409).
     await page.fill('#event-name', 'go');
-    await page.evaluate(() => { document.querySelector('#event-submit').disabled = false; });
-    await page.click('#event-submit');
+    // Enable and click in one go: a late refresh of the ended instance disables the button again.
+    await page.evaluate(() => {
+      const button = document.querySelector('#event-submit');
+      button.disabled = false;
+      button.click();
+    });
     await page.waitForFunction(() => document.querySelector('#banner').textContent.includes('WORKFLOW_NOT_RUNNING'), null, WAIT);
   });
 
