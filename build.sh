@@ -9,6 +9,7 @@
 #                       (tests/fuzz) and the seeds of the last two
 #   ./build.sh all      all of the above
 #   ./build.sh deps     only check the toolchain and fetch cJSON
+#   ./build.sh cjson    only fetch (and verify) cJSON
 #
 # Toolchain: clang 14 + Debian's wasi-libc + libclang-rt-14-dev-wasm32, or a
 # wasi-sdk given by WASI_SDK_PATH. Missing Debian packages are installed when
@@ -175,5 +176,6 @@ case "$MODE" in
   fuzz) build_fuzz ;;
   all) build_wasm; build_native; build_fuzz ;;
   deps) wasm_toolchain ;;
-  *) die "unknown target '$MODE' (wasm | native | fuzz | all | deps)" ;;
+  cjson) say "cJSON $CJSON_VERSION verified by sha256 in $CJSON" ;;
+  *) die "unknown target '$MODE' (wasm | native | fuzz | all | deps | cjson)" ;;
 esac

@@ -104,7 +104,7 @@ export function build({ appDir = process.cwd(), patterns = ['workflows/**/*.c'],
   try {
     defs = collect(files);
   } catch (err) {
-    throw new BuildError(err.message);
+    throw new BuildError(err.message.replaceAll(`${appDir}/`, ''));
   }
   if (defs.length === 0) throw new BuildError(`no AB_WORKFLOW(name) definitions in ${patterns.join(', ')}`);
 
@@ -168,10 +168,13 @@ export function build({ appDir = process.cwd(), patterns = ['workflows/**/*.c'],
   const engine = createEngine(new WebAssembly.Module(readFileSync(wasmTmp)));
   const problems = engine.check();
   if (problems.length) {
+    const types = engine.types().map((t) => t.type); // in registry order, like defs
+    const place = (d) => `${relative(appDir, d.file)}:${d.line}`;
     const lines = problems.map(({ workflow, index, message }) => {
       const d = defs[index];
-      const where = d ? `${relative(appDir, d.file)}:${d.line}: ` : '';
-      return `${where}error: workflow ${d ? d.name : ''}${workflow ? ` ("${workflow}")` : ''}: ${message}`;
+      const first = defs.find((x, i) => i < index && types[i] === workflow);
+      const also = first && /registered twice/.test(message) ? ` (also by ${first.name} at ${place(first)})` : '';
+      return `${d ? `${place(d)}: ` : ''}error: workflow ${d ? d.name : ''}${workflow ? ` ("${workflow}")` : ''}: ${message}${also}`;
     });
     rmSync(wasmTmp, { force: true });
     throw new BuildError(`${lines.join('\n')}\n${problems.length} problem(s) in the workflow definitions`);

@@ -2,7 +2,7 @@
 // is built with must match the pinned checksums (Debian's cjson
 // 1.7.15-1+deb12u4). Looked for in CJSON_DIR, then in the package's
 // vendor/cjson (a packed ablauf carries a verified copy), then in .deps/cjson
-// (a checkout, filled by build.sh deps from Debian's source package).
+// (filled by build.sh cjson from Debian's source package, with apt).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -30,7 +30,7 @@ export function findCjson(pkgDir, log = () => {}) {
   for (const d of [join(pkgDir, 'vendor/cjson'), join(pkgDir, '.deps/cjson')]) if (verified(d)) return d;
   if (existsSync(join(pkgDir, 'build.sh')) && spawnSync('sh', ['-c', 'command -v apt-get']).status === 0) {
     log(`fetching cJSON ${CJSON_VERSION} from Debian's source package`);
-    const r = spawnSync('bash', [join(pkgDir, 'build.sh'), 'deps'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const r = spawnSync('bash', [join(pkgDir, 'build.sh'), 'cjson'], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status === 0 && verified(join(pkgDir, '.deps/cjson'))) return join(pkgDir, '.deps/cjson');
   }
   throw new Error(`cJSON ${CJSON_VERSION} not found (checked by sha256): set CJSON_DIR to a directory with its cJSON.c and cJSON.h`);

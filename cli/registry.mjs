@@ -17,7 +17,7 @@ export function definitions(text) {
   const re = /(^|[^A-Za-z0-9_])AB_WORKFLOW\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*=/g;
   let m;
   while ((m = re.exec(body)) !== null) {
-    const line = body.slice(0, m.index).split('\n').length;
+    const line = body.slice(0, m.index + m[1].length).split('\n').length;
     out.push({ name: m[2], line });
   }
   return out;

@@ -8,11 +8,13 @@
 #   check of the generated TypeScript types, and the deterministic simulator
 #   (the real shim and engine.wasm under interleavings and isolate deaths,
 #   fixed seeds; docs/testing.md).
-# TIERS=native,fuzz,types,sim,workerd,e2e selects tiers.
+#   4. the consumer test: the package from its tarball, used as a user does
+#      (ablauf init, build, the application's own tests, dev, deploy --dry-run)
+# TIERS=native,fuzz,types,sim,workerd,e2e,consumer selects tiers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${TIERS:-native,fuzz,types,sim,workerd,e2e}
+TIERS=${TIERS:-native,fuzz,types,sim,workerd,e2e,consumer}
 mkdir -p build
 SUMMARY=build/summary.txt
 passed=0
@@ -126,6 +128,19 @@ if [[ ",$TIERS," == *",e2e,"* ]]; then
   npx vitest run --config vitest.e2e.config.js --reporter=default --reporter=json \
     --outputFile.json=build/vitest-e2e.json || status=1
   count_vitest build/vitest-e2e.json
+fi
+
+if [[ ",$TIERS," == *",consumer,"* ]]; then
+  note "tier 4: the package as a user installs it (tests/consumer)"
+  out=build/consumer.txt
+  node tests/consumer/run.mjs 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  p=$(sed -n 's/^consumer: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out")
+  fl=$(sed -n 's/^consumer: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out")
+  p=${p:-0}; fl=${fl:-1}
+  if [ "$rc" -ne 0 ] && [ "$fl" -eq 0 ]; then fl=1; fi
+  passed=$((passed + p)); failed=$((failed + fl))
+  [ "$rc" -eq 0 ] || status=1
 fi
 
 [ "$failed" -eq 0 ] || status=1
