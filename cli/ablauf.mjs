@@ -46,9 +46,9 @@ export function settings(opts) {
 
 const say = (msg) => process.stderr.write(`ablauf: ${msg}\n`);
 
-export function runBuild(opts) {
+export async function runBuild(opts) {
   const s = settings(opts);
-  const r = build({ ...s, log: (m) => process.stderr.write(`${m}\n`) });
+  const r = await build({ ...s, log: (m) => process.stderr.write(`${m}\n`) });
   say(`built ${r.wasm} (${(r.bytes / 1024).toFixed(1)} KB, ${r.workflows.length} workflow(s): ${r.workflows.join(', ')}; ` +
     `${r.compiled} of ${r.units} units compiled) with ${r.toolchain}`);
   return r;
@@ -59,7 +59,7 @@ async function main() {
   const opts = parse(argv);
   switch (cmd) {
     case 'build':
-      runBuild(opts);
+      await runBuild(opts);
       return;
     case 'init': {
       const dir = opts.rest[0];

@@ -75,7 +75,7 @@ export function expand(appDir, patterns) {
 // --- compiling -----------------------------------------------------------------------
 
 const WARN = ['-std=c11', '-pedantic', '-Wall', '-Wextra', '-Wno-unused-parameter'];
-const TARGET = ['--target=wasm32-wasi', '-Os', '-flto', '-DAB_WASM=1', '-DNDEBUG'];
+const TARGET = ['-Os', '-flto', '-DAB_WASM=1', '-DNDEBUG'];
 const LINK = ['-mexec-model=reactor', '-Wl,--stack-first', '-Wl,-z,stack-size=1048576', '-Wl,--initial-memory=4194304',
   '-Wl,--max-memory=67108864', '-Wl,--strip-all', '-Wl,--gc-sections'];
 
@@ -95,7 +95,7 @@ function headersOf(dirs) {
  * Builds appDir's workflows into outDir/engine.wasm and outDir/workflows.d.ts.
  * Returns {wasm, bytes, workflows, compiled, units, toolchain}.
  */
-export function build({ appDir = process.cwd(), patterns = ['workflows/**/*.c'], outDir = 'build', log = () => {} } = {}) {
+export async function build({ appDir = process.cwd(), patterns = ['workflows/**/*.c'], outDir = 'build', log = () => {} } = {}) {
   appDir = resolve(appDir);
   const out = resolve(appDir, outDir);
   const files = expand(appDir, patterns);
@@ -115,7 +115,6 @@ export function build({ appDir = process.cwd(), patterns = ['workflows/**/*.c'],
   } catch (err) {
     throw new BuildError(err.message);
   }
-  if (toolchain.yowasp) throw new BuildError(`found ${toolchain.name}, but builds with it are not supported yet: use wasi-sdk (WASI_SDK_PATH) or Debian clang 14 + wasi-libc`);
 
   const work = join(out, '.ablauf');
   const objDir = join(work, 'obj');
@@ -140,13 +139,13 @@ export function build({ appDir = process.cwd(), patterns = ['workflows/**/*.c'],
   const objects = [];
   const failures = [];
   for (const u of units) {
-    const args = [...TARGET, ...WARN, ...u.flags];
+    const args = [`--target=${toolchain.target}`, ...TARGET, ...WARN, ...u.flags];
     const key = sha(toolchain.name, args.join(' '), u.headers, readFileSync(u.src)).slice(0, 20);
     const obj = join(objDir, `${basename(u.src, '.c')}-${key}.o`);
     objects.push(obj);
     if (existsSync(obj)) continue;
     const tmp = `${obj}.tmp`;
-    const r = toolchain.run([...args, '-c', '-o', tmp, u.src], appDir);
+    const r = await toolchain.run([...args, '-c', '-o', tmp, u.src], appDir);
     if (r.status !== 0) {
       rmSync(tmp, { force: true });
       failures.push(r.stderr.trim() || `${relative(appDir, u.src)}: the compiler failed`);
@@ -159,7 +158,7 @@ export function build({ appDir = process.cwd(), patterns = ['workflows/**/*.c'],
   if (failures.length) throw new BuildError(failures.join('\n'));
 
   const wasmTmp = join(work, 'engine.wasm.tmp');
-  const r = toolchain.run([...TARGET, ...LINK, `-Wl,--allow-undefined-file=${join(engineSrc, 'host.imports')}`,
+  const r = await toolchain.run([`--target=${toolchain.target}`, ...TARGET, ...LINK, `-Wl,--allow-undefined-file=${join(engineSrc, 'host.imports')}`,
     '-o', wasmTmp, ...objects], appDir);
   if (r.status !== 0) throw new BuildError(r.stderr.trim() || 'linking failed');
   pruneObjects(objDir, objects);

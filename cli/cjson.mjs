@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const CJSON_VERSION = '1.7.15-1+deb12u4';
 const SUMS = {
@@ -24,8 +24,9 @@ function verified(dir) {
 /** The directory holding verified cJSON.c and cJSON.h. */
 export function findCjson(pkgDir, log = () => {}) {
   if (process.env.CJSON_DIR) {
-    if (!verified(process.env.CJSON_DIR)) throw new Error(`CJSON_DIR=${process.env.CJSON_DIR}: cJSON.c/cJSON.h do not match the pinned sha256 of cJSON ${CJSON_VERSION}`);
-    return process.env.CJSON_DIR;
+    const dir = resolve(process.env.CJSON_DIR);
+    if (!verified(dir)) throw new Error(`CJSON_DIR=${process.env.CJSON_DIR}: cJSON.c/cJSON.h do not match the pinned sha256 of cJSON ${CJSON_VERSION}`);
+    return dir;
   }
   for (const d of [join(pkgDir, 'vendor/cjson'), join(pkgDir, '.deps/cjson')]) if (verified(d)) return d;
   if (existsSync(join(pkgDir, 'build.sh')) && spawnSync('sh', ['-c', 'command -v apt-get']).status === 0) {

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { BuildError } from './build.mjs';
 
 export async function dev({ appDir, patterns, outDir }, wranglerArgs, { say, runBuild }) {
-  const attempt = () => {
+  const attempt = async () => {
     try {
-      runBuild();
+      await runBuild();
       return true;
     } catch (err) {
       if (!(err instanceof BuildError)) throw err;
@@ -18,7 +18,7 @@ export async function dev({ appDir, patterns, outDir }, wranglerArgs, { say, run
       return false;
     }
   };
-  if (!attempt() && !existsSync(join(appDir, outDir, 'engine.wasm'))) {
+  if (!(await attempt()) && !existsSync(join(appDir, outDir, 'engine.wasm'))) {
     say('nothing to serve yet: fix the error above and run ablauf dev again');
     process.exit(1);
   }
@@ -33,10 +33,14 @@ export async function dev({ appDir, patterns, outDir }, wranglerArgs, { say, run
   }))].filter((d) => existsSync(d));
   let timer = null;
   let last = '';
+  let building = Promise.resolve();
   const rebuild = () => {
     timer = null;
+    building = building.then(() => rebuildOnce());
+  };
+  const rebuildOnce = async () => {
     try {
-      runBuild();
+      await runBuild();
       last = '';
     } catch (err) {
       if (!(err instanceof BuildError)) throw err;

@@ -10,11 +10,13 @@
 #   fixed seeds; docs/testing.md).
 #   4. the consumer test: the package from its tarball, used as a user does
 #      (ablauf init, build, the application's own tests, dev, deploy --dry-run)
-# TIERS=native,fuzz,types,sim,workerd,e2e,consumer selects tiers.
+#   plus the workerd tier again on an engine built from the same sources by
+#   the second toolchain, @yowasp/clang (clang compiled to WebAssembly)
+# TIERS=native,fuzz,types,sim,workerd,yowasp,e2e,consumer selects tiers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${TIERS:-native,fuzz,types,sim,workerd,e2e,consumer}
+TIERS=${TIERS:-native,fuzz,types,sim,workerd,yowasp,e2e,consumer}
 mkdir -p build
 SUMMARY=build/summary.txt
 passed=0
@@ -119,6 +121,21 @@ if [[ ",$TIERS," == *",workerd,"* ]]; then
   rm -f build/vitest-workerd.json
   npx vitest run --reporter=default --reporter=json --outputFile.json=build/vitest-workerd.json || status=1
   count_vitest build/vitest-workerd.json
+fi
+
+if [[ ",$TIERS," == *",yowasp,"* ]]; then
+  note "tier 2b: the workerd tier on the engine @yowasp/clang builds from the same sources"
+  rm -f build/vitest-workerd-yowasp.json
+  if ABLAUF_TOOLCHAIN=yowasp CJSON_DIR=${CJSON_DIR:-.deps/cjson} node cli/ablauf.mjs build --app examples/demo \
+       --workflows 'workflows/*.c' --out "$ROOT/build/yowasp" 2>&1 | grep -v 'yowasp-llvm: fetched'; then
+    cp build/engine.wasm build/engine.debian.wasm
+    cp build/yowasp/engine.wasm build/engine.wasm
+    npx vitest run --reporter=default --reporter=json --outputFile.json=build/vitest-workerd-yowasp.json || status=1
+    cp build/engine.debian.wasm build/engine.wasm
+    count_vitest build/vitest-workerd-yowasp.json
+  else
+    failed=$((failed + 1)); status=1; echo "yowasp: the build failed"
+  fi
 fi
 
 if [[ ",$TIERS," == *",e2e,"* ]]; then
