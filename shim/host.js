@@ -1,7 +1,7 @@
 // host.js — the one JavaScript implementation of the engine's host protocol:
 // the imports of wasm/src/host.h and the calling convention of the exports of
 // wasm/src/exports.h. Nothing else in JavaScript calls into the wasm. It runs
-// in workerd (the Durable Object and the worker, through engine.js) and in
+// in workerd (the Durable Object and the worker, through app.js) and in
 // plain Node (the build: cli/build.mjs), so it imports nothing: the caller passes
 // the compiled WebAssembly.Module, because workerd refuses to compile bytes at
 // run time and plain Node has no .wasm import.

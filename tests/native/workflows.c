@@ -1,6 +1,7 @@
 /* workflows.c — workflows that make an author's mistakes on purpose, for
- * test_mistakes.c. They exist only in the native test build (registry.c lists
- * them under AB_NATIVE_TESTS); no deployment ever serves them. */
+ * test_mistakes.c and test_io.c. They exist only in the native test build
+ * (build.sh adds this file to its generated registry); no deployment ever
+ * serves them. */
 #include "ablauf.h"
 
 /* Set by the tests between passes: the drifting workflow's step names. */

@@ -10,7 +10,7 @@ const VARS = { ABLAUF_TEST_HOOKS: '1' };
 const BASE = 'https://sim.test/__ablauf/workflows';
 const ENDED = new Set(['completed', 'errored', 'terminated']);
 
-// --- the workload: demo workflows (wasm/demo/demo.c) --------------------------
+// --- the workload: demo workflows (examples/demo/workflows) --------------------------
 const ok = () => ({});
 const TYPES = {
   'replay-counter': {
