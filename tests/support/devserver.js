@@ -17,7 +17,7 @@
 // still watches for an exit or a respawn and reports which it saw.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -96,8 +96,13 @@ export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persis
   const persistReal = realpathSync(persist);
   const thePort = port ?? await freePort();
   const url = `http://127.0.0.1:${thePort}`;
+  // A developer's .dev.vars (or .env) must not leak into the tests: an env
+  // file of our own, empty, replaces them (wrangler reads .dev.vars only when
+  // no --env-file is given).
+  const noVars = join(persist, '.no-dev-vars');
+  writeFileSync(noVars, '');
   const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(thePort),
-    '--persist-to', persist, '--log-level', process.env.ABLAUF_DEV_LOG || 'warn'];
+    '--persist-to', persist, '--env-file', noVars, '--log-level', process.env.ABLAUF_DEV_LOG || 'warn'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   let output = '';
   let child = null;
@@ -124,7 +129,12 @@ export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persis
     });
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
-    await waitReady(url, child, log);
+    try {
+      await waitReady(url, child, log);
+    } catch (err) {
+      await stopTree(); // a server that never came up is not left running
+      throw err;
+    }
   }
 
   // Stops this wrangler's process group: SIGTERM, then SIGKILL for what is left.
