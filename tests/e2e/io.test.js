@@ -183,8 +183,7 @@ describe('fetch steps against a real server', () => {
     expect(r.status).toBe(201);
     expect(r.body.status).toBe('running');
     expect(r.body.steps[0]).toMatchObject({ status: 'running', attempts: 1 });
-    expect(took).toBeGreaterThanOrEqual(4500);
-    expect(took).toBeLessThan(8000);
+    expect(took).toBeGreaterThanOrEqual(4500); // it waited for rest first; "running" shows it did not wait for the answer
     const st = await rest('io-long'); // on its own: nobody asks it to go on
     expect(st.status).toBe('completed');
     expect(st.result).toEqual({ status: 200, body: { late: true } });
