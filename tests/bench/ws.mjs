@@ -6,8 +6,8 @@
 //   2. the memory of the workerd process with 1,000 idle clients connected
 //      (RSS delta, read from /proc), the object hibernating-eligible.
 import { readFileSync, readdirSync } from 'node:fs';
-import WebSocket from 'ws';
 import { startDevServer } from '../support/devserver.js';
+import { connect, fanout, post } from './fanout.js';
 
 const STEPS = 20;
 
@@ -39,18 +39,6 @@ function workerdRssKb(rootPid) {
   return kb;
 }
 
-const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  .then(async (r) => { if (!r.ok) throw new Error(`${r.status} ${await r.text()}`); return r.json(); });
-
-function connect(url, onFrame) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: process.env.BENCH_DEFLATE === '1' });
-    ws.on('open', () => resolve(ws));
-    ws.on('error', reject);
-    ws.on('message', (d) => { try { onFrame(JSON.parse(String(d))); } catch { /* pong */ } });
-  });
-}
-
 const server = await startDevServer();
 const base = `${server.url}/__ablauf`;
 const wsBase = base.replace(/^http/, 'ws');
@@ -59,29 +47,8 @@ try {
   console.log(`\n1. fan-out: one live-progress instance, ${STEPS} steps, 31 update frames + end frame per client`);
   console.log('clients   ms to deliver all   frames delivered   frames/s');
   for (const n of [10, 100, 1000]) {
-    const id = `fanout-${n}-${Date.now()}`;
-    await post(`${base}/workflows`, { type: 'live-progress', id, payload: { steps: STEPS } });
-    let ended = 0;
-    let frames = 0;
-    let resolveAll;
-    const all = new Promise((r) => { resolveAll = r; });
-    const sockets = [];
-    for (let i = 0; i < n; i += 50) {
-      const batch = [];
-      for (let j = i; j < Math.min(n, i + 50); j++) {
-        batch.push(connect(`${wsBase}/workflows/${id}/ws`, (f) => {
-          frames++;
-          if (f.event === 'close' && ++ended === n) resolveAll();
-        }));
-      }
-      sockets.push(...(await Promise.all(batch)));
-    }
-    const t0 = performance.now();
-    await post(`${base}/workflows/${id}/events/go`, {});
-    await all;
-    const ms = performance.now() - t0;
+    const { ms, frames } = await fanout(base, n, STEPS);
     console.log(`${String(n).padEnd(9)} ${ms.toFixed(1).padStart(17)} ${String(frames).padStart(18)} ${Math.round(frames / (ms / 1000)).toString().padStart(10)}`);
-    for (const s of sockets) s.terminate();
   }
 
   console.log('\n2. memory with 1,000 idle clients on one instance');

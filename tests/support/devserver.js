@@ -35,12 +35,12 @@ export function freePort() {
   });
 }
 
-async function waitReady(url, child, log) {
+async function waitReady(url, child, log, readyPath = '/__ablauf/types') {
   const deadline = Date.now() + 90000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`wrangler dev exited:\n${log()}`);
     try {
-      const res = await fetch(`${url}/__ablauf/types`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(5000) });
       if (res.ok) return;
     } catch { /* not up yet */ }
     await sleep(250);
@@ -90,7 +90,9 @@ function groupGone(pgid) {
   return true;
 }
 
-export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persistTo, port } = {}) {
+// `config` runs another worker than the root project's (its wrangler.toml);
+// `readyPath` is then a path that answers 200 once it is up.
+export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persistTo, port, config, readyPath } = {}) {
   const ownDir = persistTo === undefined;
   const persist = ownDir ? mkdtempSync(join(tmpdir(), 'ablauf-dev-')) : persistTo;
   const persistReal = realpathSync(persist);
@@ -103,6 +105,7 @@ export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persis
   writeFileSync(noVars, '');
   const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(thePort),
     '--persist-to', persist, '--env-file', noVars, '--log-level', process.env.ABLAUF_DEV_LOG || 'warn'];
+  if (config) args.push('--config', config);
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   let output = '';
   let child = null;
@@ -130,7 +133,7 @@ export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persis
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
     try {
-      await waitReady(url, child, log);
+      await waitReady(url, child, log, readyPath);
     } catch (err) {
       await stopTree(); // a server that never came up is not left running
       throw err;
@@ -199,7 +202,7 @@ export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persis
         const next = findRuntime();
         if (next && next !== pid) {
           outcome = 'respawned';
-          await waitReady(url, child, log);
+          await waitReady(url, child, log, readyPath);
           break;
         }
         await sleep(100);
