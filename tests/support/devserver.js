@@ -91,8 +91,9 @@ function groupGone(pgid) {
 }
 
 // `config` runs another worker than the root project's (its wrangler.toml);
-// `readyPath` is then a path that answers 200 once it is up.
-export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persistTo, port, config, readyPath } = {}) {
+// `readyPath` is then a path that answers 200 once it is up. `inspectorPort`:
+// two wranglers at once must not both take the default (9229, then 9230).
+export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persistTo, port, config, readyPath, inspectorPort } = {}) {
   const ownDir = persistTo === undefined;
   const persist = ownDir ? mkdtempSync(join(tmpdir(), 'ablauf-dev-')) : persistTo;
   const persistReal = realpathSync(persist);
@@ -106,6 +107,7 @@ export async function startDevServer({ vars = { ABLAUF_TEST_HOOKS: '1' }, persis
   const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(thePort),
     '--persist-to', persist, '--env-file', noVars, '--log-level', process.env.ABLAUF_DEV_LOG || 'warn'];
   if (config) args.push('--config', config);
+  if (inspectorPort) args.push('--inspector-port', String(inspectorPort));
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   let output = '';
   let child = null;

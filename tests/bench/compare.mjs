@@ -1,0 +1,316 @@
+// npm run bench:compare — the same scenarios on ablauf and on Cloudflare
+// Workflows' local engine (wrangler dev → miniflare, tests/bench/cfwf), both
+// dev servers up at once, the engines measured in turn (interleaved, the
+// order alternating per repetition):
+//   1. steps: a workflow of N = 1, 10, 100, 1,000 sequential steps (work = 100),
+//      create → completed;
+//   2. event → done: K = 10, 100, 1,000 completed steps waiting for an event
+//      (warm: the instance just ran); time from sending it to completed;
+//   3. throughput: 200 workflows of 3 steps, 10 at a time: workflows/s;
+//   4. fan-out (ablauf only): 20 steps' updates to 10, 100, 500 WebSockets;
+//   5. bundle bytes (wrangler deploy --dry-run --outdir);
+//   6. RSS of each engine's workerd after the scenarios.
+// Requests go straight to each engine's workerd (the wrangler dev proxy adds
+// about a millisecond) when its port is found, else through wrangler dev.
+// Prints medians (min–max) and ablauf's lead (> 1: ablauf ahead) with the
+// machine load and steal per scenario; writes build/bench-compare.json.
+// BENCH_QUICK=1: fewer repetitions. BENCH_REPEAT=n overrides them.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { freePort, startDevServer } from '../support/devserver.js';
+import { fanout } from './fanout.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const REPEAT = Number(process.env.BENCH_REPEAT || (QUICK ? 3 : 7));
+const THROUGHPUT = { workflows: QUICK ? 60 : 200, concurrency: 10, steps: 3, rounds: QUICK ? 2 : 3 };
+const CFWF = 'tests/bench/cfwf/wrangler.toml';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const summary = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs });
+
+async function post(url, body) {
+  const t0 = performance.now();
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await res.json();
+  const ms = performance.now() - t0;
+  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(json)}`);
+  return { ms, json };
+}
+
+// --- the machine --------------------------------------------------------------------------
+
+function cpuTimes() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0), idle: f[3] + f[4], steal: f[7] };
+}
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+
+/** Runs `fn`, returns [its value, the machine's load over it]. */
+async function withLoad(fn) {
+  const load = loadavg();
+  const a = cpuTimes();
+  const value = await fn();
+  const b = cpuTimes();
+  const total = b.total - a.total || 1;
+  return [value, {
+    loadavg1: load[0],
+    loadavg1After: loadavg()[0],
+    busyPct: +(100 * (total - (b.idle - a.idle)) / total).toFixed(1),
+    stealPct: +(100 * (b.steal - a.steal) / total).toFixed(1),
+  }];
+}
+
+function rssKb(pid) {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : null;
+}
+
+/** The URL of `pid`'s listening socket that answers `path` with 200: the
+ *  runtime workerd's entry socket (it also listens for the inspector and a
+ *  debug port). Null when none does. */
+async function innerUrl(pid, path) {
+  const inodes = new Set();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch { /* closed */ }
+  }
+  const ports = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[3] === '0A' && inodes.has(f[9])) // LISTEN
+    .map((f) => parseInt(f[1].split(':')[1], 16));
+  for (const port of ports) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return `http://127.0.0.1:${port}`;
+    } catch { /* not HTTP */ }
+  }
+  return null;
+}
+
+/** Bytes of what `wrangler deploy --dry-run` would upload: every file, and gzipped. */
+function bundleBytes(config) {
+  const out = mkdtempSync(join(tmpdir(), 'ablauf-bundle-'));
+  try {
+    execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out, ...(config ? ['--config', config] : [])],
+      { stdio: 'pipe', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', XDG_CONFIG_HOME: join(process.cwd(), '.xdg') } });
+    let raw = 0;
+    let gzip = 0;
+    const files = [];
+    const walk = (dir) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) { walk(p); continue; }
+        if (name.endsWith('.map') || name === 'README.md') continue;
+        const bytes = readFileSync(p);
+        raw += bytes.length;
+        gzip += gzipSync(bytes).length;
+        files.push(`${p.slice(out.length + 1)} ${bytes.length}`);
+      }
+    };
+    walk(out);
+    return { raw, gzip, files };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+// --- the engines --------------------------------------------------------------------------
+
+let n = 0;
+const uid = (s) => `${s}-${Date.now().toString(36)}-${n++}`;
+
+/** ablauf: the create request answers when the workflow is done (or waits). */
+function ablaufEngine(url) {
+  const base = `${url}/__ablauf`;
+  return {
+    name: 'ablauf',
+    async run(steps, work) {
+      const { ms, json } = await post(`${base}/workflows`, { type: 'benchmark', id: uid('cmp'), payload: { steps, work } });
+      if (json.status !== 'completed' || json.result.steps !== steps) throw new Error(`ablauf: bad run: ${json.status}`);
+      return { ms, checksum: json.result.checksum };
+    },
+    async setupReplay(k) {
+      const id = uid('cmp-replay');
+      const { json } = await post(`${base}/workflows`, { type: 'benchmark-replay', id, payload: { steps: k, work: 0 } });
+      if (json.status !== 'waiting') throw new Error(`ablauf: bad setup: ${json.status}`);
+      return id;
+    },
+    async event(id) {
+      const { ms, json } = await post(`${base}/workflows/${id}/events/go`, {});
+      if (json.status.status !== 'completed') throw new Error(`ablauf: bad replay: ${json.status.status}`);
+      return ms;
+    },
+  };
+}
+
+/** Cloudflare Workflows: the bench worker creates the instance and answers
+ *  once it is complete, watching it by `wait`: "poll" (instance.status()
+ *  every ms) or "notify" (miniflare's unsafeWaitForStatus). */
+function cfEngine(url, wait) {
+  return {
+    name: `cf-${wait}`,
+    async run(steps, work) {
+      const { ms, json } = await post(`${url}/run`, { wf: 'bench', id: uid('cmp'), params: { steps, work }, wait });
+      if (json.status !== 'complete' || json.output.steps !== steps) throw new Error(`cf: bad run: ${json.status}`);
+      return { ms, checksum: json.output.checksum };
+    },
+    async setupReplay(k) {
+      const id = uid('cmp-replay');
+      await post(`${url}/run`, { wf: 'replay', id, params: { steps: k, work: 0 }, wait: 'notify' });
+      return id;
+    },
+    async event(id) {
+      const { ms, json } = await post(`${url}/event`, { id, wait });
+      if (json.status !== 'complete') throw new Error(`cf: bad event: ${json.status}`);
+      return ms;
+    },
+  };
+}
+
+/** `measure(engine)` for each engine, REPEAT times, the order rotating per
+ *  repetition. Resolves to { [engine name]: summary }. */
+async function interleaved(engines, measure, repeat = REPEAT) {
+  const samples = Object.fromEntries(engines.map((e) => [e.name, []]));
+  for (let r = 0; r < repeat; r++) {
+    for (let i = 0; i < engines.length; i++) {
+      const e = engines[(i + r) % engines.length];
+      samples[e.name].push(await measure(e));
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, summary(xs)]));
+}
+
+/** workflows/s: `workflows` 3-step workflows, `concurrency` at a time. */
+async function throughput(engine) {
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => { while (next++ < THROUGHPUT.workflows) await engine.run(THROUGHPUT.steps, 100); };
+  await Promise.all(Array.from({ length: THROUGHPUT.concurrency }, worker));
+  return THROUGHPUT.workflows / ((performance.now() - t0) / 1000);
+}
+
+// --- printing -----------------------------------------------------------------------------
+
+const fmt = (x, digits) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits));
+const cell = (s, digits = 1) => (s ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})` : '');
+const rows = [];
+const report = { date: new Date().toISOString(), quick: QUICK, repeat: REPEAT, scenarios: [] };
+
+function printRow(r) {
+  const lead = typeof r.lead === 'number' ? `×${r.lead.toFixed(2)}` : '';
+  console.log(`${r.scenario.padEnd(30)} ${r.ablauf.padStart(26)} ${r.cf.padStart(26)} ${lead.padStart(7)}   load ${r.load}`);
+}
+
+/** One row: ablauf's and Cloudflare's figures (the better of its two ways of
+ *  watching the instance), ablauf's lead (> 1: ablauf ahead). */
+function record(scenario, unit, results, load, { higherIsBetter = false, digits = 1, extra = {} } = {}) {
+  const ours = results.ablauf;
+  const cfs = Object.entries(results).filter(([k]) => k.startsWith('cf')).map(([, v]) => v);
+  const cf = cfs.length ? cfs.reduce((a, b) => ((higherIsBetter ? b.median > a.median : b.median < a.median) ? b : a)) : null;
+  const lead = cf && (higherIsBetter ? ours.median / cf.median : cf.median / ours.median);
+  report.scenarios.push({ scenario, unit, ...results, lead, load, ...extra });
+  const row = {
+    scenario: `${scenario} (${unit})`,
+    ablauf: cell(ours, digits),
+    cf: extra.cfImpossible ? 'n/a (see below)' : cell(cf, digits) + (cfs.length > 1 ? (cf === results['cf-poll'] ? ' p' : ' n') : ''),
+    lead,
+    load: `${load.loadavg1.toFixed(2)} busy ${load.busyPct}% steal ${load.stealPct}%`,
+  };
+  rows.push(row);
+  printRow(row);
+}
+
+// --- the run ------------------------------------------------------------------------------
+
+console.log(`ablauf vs Cloudflare Workflows (local) — ${report.date}, node ${process.version}, ${cpus().length} cores, ` +
+  `median (min–max) of ${REPEAT}${QUICK ? ' (BENCH_QUICK=1)' : ''}, load at start ${loadavg().join(' ')}`);
+
+console.log('bundles (wrangler deploy --dry-run)…');
+report.bundle = { ablauf: bundleBytes(null), cf: bundleBytes(CFWF) };
+
+const [ours, theirs] = await Promise.all([
+  startDevServer({ inspectorPort: await freePort() }),
+  startDevServer({ vars: {}, config: CFWF, readyPath: '/ping', inspectorPort: await freePort() }),
+]);
+try {
+  const ourPid = await ours.workerdPid();
+  const theirPid = await theirs.workerdPid();
+  const ourUrl = (await innerUrl(ourPid, '/__ablauf/types')) || ours.url;
+  const theirUrl = (await innerUrl(theirPid, '/ping')) || theirs.url;
+  report.via = {
+    ablauf: ourUrl === ours.url ? `wrangler dev ${ours.url}` : `workerd ${ourUrl}`,
+    cf: theirUrl === theirs.url ? `wrangler dev ${theirs.url}` : `workerd ${theirUrl}`,
+  };
+  console.log(`requests: ablauf → ${report.via.ablauf}, Cloudflare Workflows → ${report.via.cf}`);
+  const ab = ablaufEngine(ourUrl);
+  const cfPoll = cfEngine(theirUrl, 'poll');
+  const cfNotify = cfEngine(theirUrl, 'notify');
+  const all = [ab, cfPoll, cfNotify];
+
+  // Warm both: the first instance of a class compiles and starts things.
+  for (const e of [ab, cfNotify]) { await e.run(1, 100); await e.event(await e.setupReplay(1)); }
+
+  console.log(`\n${'scenario'.padEnd(30)} ${'ablauf'.padStart(26)} ${'CF Workflows'.padStart(26)} ${'lead'.padStart(7)}   load (1-min avg, busy, steal)`);
+  const checksums = {};
+  for (const steps of [1, 10, 100, 1000]) {
+    const [results, load] = await withLoad(() => interleaved(all, async (e) => {
+      const { ms, checksum } = await e.run(steps, 100);
+      (checksums[steps] ||= new Set()).add(checksum);
+      return ms;
+    }));
+    record(`steps N=${steps}`, 'ms', results, load, { extra: { usPerStepAblauf: results.ablauf.median * 1000 / steps } });
+  }
+  const disagree = Object.entries(checksums).filter(([, s]) => s.size !== 1).map(([k]) => k);
+  if (disagree.length) throw new Error(`the engines' checksums differ for N = ${disagree.join(', ')}`);
+
+  for (const k of [10, 100, 1000]) {
+    const [results, load] = await withLoad(() => interleaved(all, async (e) => e.event(await e.setupReplay(k))));
+    record(`event → done K=${k}`, 'ms', results, load, { digits: 2, extra: { usPerReplayedStepAblauf: results.ablauf.median * 1000 / k } });
+  }
+
+  {
+    const [results, load] = await withLoad(() => interleaved([ab, cfNotify], throughput, THROUGHPUT.rounds));
+    record(`${THROUGHPUT.workflows}×${THROUGHPUT.steps} steps @${THROUGHPUT.concurrency}`, 'wf/s', results, load, { higherIsBetter: true, extra: THROUGHPUT });
+  }
+
+  const fanoutWhy = 'Cloudflare Workflows has no live channel to clients (no WebSocket or broadcast from a WorkflowEntrypoint); a client polls instance.status()';
+  for (const sockets of [10, 100, 500]) {
+    const [results, load] = await withLoad(() => interleaved([ab], async (e) => (await fanout(`${ourUrl}/__ablauf`, sockets, 20)).ms, QUICK ? 1 : 3));
+    record(`fan-out 20 steps → ${sockets} ws`, 'ms', results, load, { extra: { cfImpossible: fanoutWhy } });
+  }
+
+  const rss = { ablauf: rssKb(ourPid), cf: rssKb(theirPid) };
+  report.rssKb = rss;
+  const { bundle } = report;
+  console.log(`${'workerd RSS after (MiB)'.padEnd(30)} ${(rss.ablauf / 1024).toFixed(1).padStart(26)} ${(rss.cf / 1024).toFixed(1).padStart(26)} ${`×${(rss.cf / rss.ablauf).toFixed(2)}`.padStart(7)}`);
+  console.log(`${'bundle (KB, gzip)'.padEnd(30)} ${`${(bundle.ablauf.raw / 1000).toFixed(1)} (${(bundle.ablauf.gzip / 1000).toFixed(1)})`.padStart(26)} ` +
+    `${`${(bundle.cf.raw / 1000).toFixed(1)} (${(bundle.cf.gzip / 1000).toFixed(1)})`.padStart(26)} ${`×${(bundle.cf.raw / bundle.ablauf.raw).toFixed(2)}`.padStart(7)}`);
+  console.log(`\nCF Workflows: the better of watching its instance by polling status() every ms (p) and by miniflare's unsafeWaitForStatus (n).`);
+  console.log(`Throughput: ${THROUGHPUT.rounds} rounds, CF by unsafeWaitForStatus. Fan-out on CF: n/a — ${fanoutWhy}.`);
+  console.log(`Bundle: ablauf's includes its engine (wasm); CF's is the bench worker alone, its engine is part of the platform.`);
+  console.log(`Event → done: ablauf replays the K completed steps; CF's local engine resolves the waiting run in memory.`);
+  console.log(`Checksums of the two engines agree for every N.`);
+
+  const s = (name) => report.scenarios.find((x) => x.scenario === name);
+  const goals = [
+    ['≤ 10 µs/step (N=1000)', s('steps N=1000').usPerStepAblauf, 10, 'µs'],
+    ['≤ 3 µs/replayed step (K=1000)', s('event → done K=1000').usPerReplayedStepAblauf, 3, 'µs'],
+    ['≤ 5 ms one 1-step workflow', s('steps N=1').ablauf.median, 5, 'ms'],
+    ['≥ 2× the reference\'s throughput', s(`${THROUGHPUT.workflows}×${THROUGHPUT.steps} steps @${THROUGHPUT.concurrency}`).lead, 2, '×', true],
+    ['≤ 72 ms fan-out → 500 sockets', s('fan-out 20 steps → 500 ws').ablauf.median, 72, 'ms'],
+    ['≤ 150 MB RSS', rss.ablauf * 1024 / 1e6, 150, 'MB'],
+    ['≤ 200 KB bundle', bundle.ablauf.raw / 1000, 200, 'KB'],
+  ].map(([goal, value, limit, unit, atLeast]) => ({ goal, value, limit, unit, met: atLeast ? value >= limit : value <= limit }));
+  report.goals = goals;
+  console.log('\ngoals (ablauf)');
+  for (const g of goals) console.log(`  ${g.goal.padEnd(34)} ${g.value.toFixed(g.value < 10 ? 2 : 1).padStart(9)} ${g.unit.padEnd(3)} ${g.met ? 'met' : 'not met'}`);
+} finally {
+  await Promise.all([ours.stop(), theirs.stop()]);
+}
+mkdirSync('build', { recursive: true });
+writeFileSync('build/bench-compare.json', JSON.stringify(report, null, 2) + '\n');
+console.log('\nwrote build/bench-compare.json');
