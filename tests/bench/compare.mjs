@@ -62,6 +62,16 @@ async function withLoad(fn) {
   }];
 }
 
+/** Waits (at most `maxMs`) until the machine is quiet: a half-second window
+ *  under 25% busy. wrangler dev keeps working for seconds after it answers. */
+async function quiet(maxMs = 15000) {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const [, load] = await withLoad(() => new Promise((r) => setTimeout(r, 500)));
+    if (load.busyPct < 25 || Date.now() > deadline) return load.busyPct;
+  }
+}
+
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : null;
@@ -264,6 +274,9 @@ try {
     for (let i = 0; i < 10; i++) await e.run(i % 2 ? 1 : 10, 100);
     for (let i = 0; i < 3; i++) await e.event(await e.setupReplay(10));
   }
+
+  const busy = await quiet();
+  console.log(`machine ${busy}% busy before the first scenario${busy < 25 ? '' : ' (still busy after 15 s: other work is running)'}`);
 
   console.log(`\n${'scenario'.padEnd(30)} ${'ablauf'.padStart(26)} ${'CF Workflows'.padStart(26)} ${'lead'.padStart(7)}   load (1-min avg, busy, steal)`);
   const checksums = {};
