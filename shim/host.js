@@ -45,7 +45,7 @@
 // | begin(h) -> gen            | ab_begin(h) -> f64         | —                          | — gen marks the event now in progress (0: none); commit it first
 // | alarm(h, gen)              | ab_alarm(h, gen)           | —                          | — its effects come through the imports
 // | ack(h, [[shard, entry]])   | ab_ack(h, body, len)       | body: the index puts that arrived | — they leave the outbox; the alarm is set again
-// | recover(h)                 | ab_recover(h)              | —                          | — arms the alarm for the recovery pass
+// | recover(h, body)           | ab_recover(h, step, len, attempt) | the trap's body (EngineTrap.body) | — records the crash against it, arms the alarm for the recovery pass
 // | wsCloseCode(code) -> code  | ab_ws_close_code(i32)->i32 | —                          | — the code to answer a client's close with
 // | types() -> [{type, input, result, events, updates}] | ab_edge, GET /__ablauf/types | made here | — storage-free host
 // | check() -> [{workflow, message}] | ab_check(h)          | —                          | body {errors}; status 500 when there are any
@@ -95,10 +95,12 @@ const dec = new TextDecoder();
 
 /** Thrown when the wasm trapped; the instance has been discarded. */
 export class EngineTrap extends Error {
-  constructor(cause) {
-    super(`engine trapped: ${cause && cause.message}`);
+  /** body: the step body that was running ({step, attempt}), or null. */
+  constructor(cause, body = null) {
+    super(`engine trapped: ${cause && cause.message}${body ? ` in the body of step "${body.step}" (attempt ${body.attempt})` : ''}`);
     this.name = 'EngineTrap';
     this.cause = cause;
+    this.body = body;
   }
 }
 
@@ -108,7 +110,7 @@ export class EngineTrap extends Error {
  * WebSockets. The engine's asynchronous requests are left on it.
  */
 export function makeHost({ sql = null, sockets = () => [], inflight = null } = {}) {
-  return { sql, sockets, inflight, alarm: undefined, indexPuts: [], ioJobs: [], ioCancels: [] };
+  return { sql, sockets, inflight, alarm: undefined, indexPuts: [], ioJobs: [], ioCancels: [], body: null };
 }
 
 // The engine keeps no state between calls, so one instance per module per
@@ -179,6 +181,9 @@ function instantiate(module) {
       index_put(shardPtr, shardLen, entryPtr, entryLen) {
         host.indexPuts.push([str(shardPtr, shardLen), str(entryPtr, entryLen)]);
       },
+      body(ptr, len, attempt) {
+        host.body = len < 0 ? null : { step: str(ptr, len), attempt };
+      },
       io_start(ptr, len) {
         host.ioJobs.push(JSON.parse(str(ptr, len)));
       },
@@ -214,7 +219,7 @@ function instantiate(module) {
       if (err instanceof WebAssembly.RuntimeError) {
         exports = null; // poisoned: start over on the next call
         pending = null;
-        throw new EngineTrap(err);
+        throw new EngineTrap(err, h.body);
       }
       throw err;
     } finally {
@@ -259,7 +264,12 @@ function instantiate(module) {
     io: (h, meta, outcomes) => request(h, 'ab_io', meta, enc.encode(JSON.stringify(outcomes))),
     begin: (h) => call(h, (e, handle) => e.ab_begin(handle)),
     alarm: (h, gen) => call(h, (e, handle) => e.ab_alarm(handle, gen)),
-    recover: (h) => call(h, (e, handle) => e.ab_recover(handle)),
+    /** After a trap; body is the trap's (EngineTrap.body): the crash is recorded against it. */
+    recover: (h, body = null) => call(h, (e, handle) => {
+      if (!body) return e.ab_recover(handle, 0, -1, 0);
+      const name = enc.encode(body.step);
+      return e.ab_recover(handle, put(e, handle, name), name.length, body.attempt);
+    }),
     /** The [shard, entry] pairs of h.indexPuts that arrived leave the outbox. */
     ack: (h, delivered) => call(h, (e, handle) => {
       const body = enc.encode(JSON.stringify(delivered));

@@ -206,9 +206,9 @@ export class WorkflowRunner extends DurableObject {
   }
 
   // After a trap: a fresh engine schedules the recovery pass (the alarm).
-  async recover() {
+  async recover(body = null) {
     const h = this.host();
-    try { this.engine.recover(h); } catch (err) { console.error(`[ablauf] recover: ${err}`); }
+    try { this.engine.recover(h, body); } catch (err) { console.error(`[ablauf] recover: ${err}`); }
     await this.apply(h);
   }
 
@@ -242,7 +242,7 @@ export class WorkflowRunner extends DurableObject {
     } catch (err) {
       if (!(err instanceof EngineTrap)) throw err;
       console.error(`[ablauf] ${err.message}`);
-      await this.recover();
+      await this.recover(err.body);
       return onTrap();
     }
   }

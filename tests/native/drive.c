@@ -193,7 +193,9 @@ static int run_call(call *c, dr_resp *out) {
         hn_pending_discard(saved);
         ab_close(h);
         h = ab_open();
-        ab_recover(h);
+        const char *step;
+        int attempt, len = hn_body(&step, &attempt);
+        ab_recover(h, step, len, attempt);
         ab_close(h);
         h = NULL;
         *out = trapped_resp();
@@ -219,7 +221,7 @@ static int run_call(call *c, dr_resp *out) {
     case CALL_CHECK: o = ab_check(h); break;
     case CALL_BEGIN: c->begin_result = ab_begin(h); break;
     case CALL_ALARM: ab_alarm(h, c->gen); break;
-    case CALL_RECOVER: ab_recover(h); break;
+    case CALL_RECOVER: ab_recover(h, NULL, -1, 0); break;
     case CALL_ACK: ab_ack(h, body, (uint32_t)c->body_len); break;
     }
     hn_trap_set_env(NULL);

@@ -672,3 +672,25 @@ void host_io_cancel(const char *token, int32_t len) {
     hn_io_forget(t);
     free(t);
 }
+
+/* The body the engine last said was running (host_body), as the shim keeps it
+ * for ab_recover after a trap. */
+static char body_step[256];
+static int body_len = -1, body_attempt;
+
+void host_body(const char *step, int32_t len, int32_t attempt) {
+    body_len = len < 0 || (size_t)len >= sizeof body_step ? -1 : len;
+    if (body_len >= 0) memcpy(body_step, step, (size_t)len);
+    body_attempt = attempt;
+}
+
+int hn_body(const char **step, int *attempt) {
+    *step = body_step;
+    *attempt = body_attempt;
+    return body_len;
+}
+
+void hn_trap_now(void) {
+    if (trap_env == NULL) abort(); /* a trap outside any export: a test bug */
+    longjmp(*trap_env, 1);
+}

@@ -87,6 +87,10 @@ int hn_io_cancel_count(void);
 void hn_io_forget(const char *token);
 void hn_io_forget_all(void);
 
+/* The body the engine last reported running (host_body): its length, or -1
+ * when none runs; *step (not NUL-terminated) and *attempt. */
+int hn_body(const char **step, int *attempt);
+
 /* --- log --------------------------------------------------------------------- */
 
 int hn_log_count(void);
@@ -100,6 +104,8 @@ const char *hn_log_last(void);
  * committed, exactly as in a Durable Object where JS catches the trap).
  * k < 0 disarms. Only calls made through drive.c can trap. */
 void hn_trap_at_sql(int k);
+/* Traps now, from inside an export (a step body of a test workflow). */
+void hn_trap_now(void);
 /* The driver's landing pad while an export runs (NULL between calls). */
 void hn_trap_set_env(jmp_buf *env);
 /* How many host_sql_exec calls ran since hn_reset (for sizing trap loops). */

@@ -3,6 +3,7 @@
  * (build.sh adds this file to its generated registry); no deployment ever
  * serves them. */
 #include "ablauf.h"
+#include "host_native.h"
 
 /* Set by the tests between passes: the drifting workflow's step names. */
 int tw_drift_version = 1;
@@ -113,3 +114,23 @@ static ab_rc raw_fetch(ab_ctx *c, const cJSON *in, cJSON **result) {
 }
 
 AB_WORKFLOW(tw_raw_fetch) = {.type = "t-raw-fetch", .secrets = tw_secrets, .run = raw_fetch};
+
+/* A body that traps on its first attempt (as crash-once does in wasm), and
+ * counts how often it ran. */
+int tw_trap_body_runs = 0;
+
+static ab_rc trap_body(ab_ctx *c, const cJSON *arg, cJSON **out) {
+    tw_trap_body_runs++;
+    if (ab_attempt(c) == 1) hn_trap_now();
+    return ab_ok(c, out, cJSON_Duplicate(arg, 1));
+}
+
+static ab_rc trap_body_run(ab_ctx *c, const cJSON *in, cJSON **result) {
+    cJSON *a, *b;
+    AB_TRY(ab_do(c, "a", NULL, const_body, ab_str(c, "first"), &a));
+    AB_TRY(ab_do(c, "b", NULL, trap_body, ab_str(c, "second"), &b));
+    (void)in;
+    return ab_ok(c, result, ab_obj(c, "a", a, "b", b, AB_END));
+}
+
+AB_WORKFLOW(tw_trap_body) = {.type = "t-trap-body", .retry = {.delay = "1s"}, .run = trap_body_run};

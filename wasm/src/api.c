@@ -505,10 +505,11 @@ void api_ack(cx *X, const char *body, size_t len) {
     if (delivered != NULL && eng_ack(X, delivered) != CX_OK) retry_soon();
 }
 
-void api_recover(cx *X) {
+void api_recover(cx *X, const char *step, int attempt) {
     eng_state st;
     if (db_migrate(X) != CX_OK || eng_load(X, &st) != CX_OK || st.inst == NULL) return;
     if (state_inst_ended(st.inst->status) || st.inst->status == INST_PAUSED) return;
+    if (step != NULL && attempt > 0 && eng_mark_crashed_body(X, &st, step, attempt) != CX_OK) return;
     /* The trapped call may have carried no event mark (a create's first
      * pass has none): record the death here, so the recovery pass blames the
      * step left running instead of re-running its attempt unrecorded. */

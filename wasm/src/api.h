@@ -37,8 +37,10 @@ void api_alarm(cx *X, int64_t gen);
 /* The host delivered outbox entries: body = JSON [[shard, entry], ...]. */
 void api_ack(cx *X, const char *body, size_t len);
 
-/* After the wasm trapped: make sure the instance gets a recovery pass. */
-void api_recover(cx *X);
+/* After the wasm trapped: make sure the instance gets a recovery pass. step
+ * (NULL: none) is the do step whose body was running, attempt its attempt:
+ * that attempt's marker is written now, so the pass records the crash. */
+void api_recover(cx *X, const char *step, int attempt);
 
 /* The close code to answer a client's close with (1005/1006 -> 1000). */
 int api_ws_close_code(int code);

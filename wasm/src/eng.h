@@ -96,6 +96,11 @@ int eng_offer(cx *X, const db_instance *in);
  * (unless a newer entry replaced them) and the alarm is set again. */
 int eng_ack(cx *X, const cJSON *delivered);
 
+/* After a trap inside the body of step `name` (attempt `attempt`), which the
+ * host reported: writes that attempt's marker, so the recovery pass records
+ * the crash against it as if the marker had been written before the body. */
+int eng_mark_crashed_body(cx *X, eng_state *st, const char *name, int attempt);
+
 /* Sends the end frame to every client and closes them (code 1000). */
 void eng_close_clients(void);
 

@@ -228,7 +228,9 @@ static ab_rc run_body(ab_ctx *c, db_step *s, const eng_retry *p, ab_step_fn fn, 
     c->attempt = s->attempts;
     c->fail_msg = NULL;
     double t0 = host_now();
+    host_body(s->name, (int32_t)strlen(s->name), s->attempts);
     ab_rc rc = fn(c, arg, &res);
+    host_body("", -1, 0);
     double t1 = host_now();
     c->mode = MODE_RUN;
     c->now = t1;
@@ -286,17 +288,26 @@ static ab_rc do_step(ab_ctx *c, db_step *s, const ab_retry *retry, ab_step_fn fn
          c->now - c->exec_started > (replayed > ENG_PASS_TIME_MS ? replayed : ENG_PASS_TIME_MS)))
         return eng_suspend(c, INST_RUNNING);
 
-    /* A fresh attempt: write the marker first, so a crash inside the body is
-     * attributed to this step and attempt. */
+    /* A fresh attempt. Its marker (the row "running" with this attempt) is
+     * written only in careful mode, where the pass ends here and the alarm
+     * (due now) runs the body in a new event, after the marker is committed.
+     * Otherwise a marker would buy nothing: the writes of an event commit
+     * together when it ends, so a death inside the body loses the marker with
+     * everything else, and the event mark (eng_begin) already finds that
+     * death; a trap inside the body is found by the recovery the host runs.
+     * Either way the next pass is careful and the body runs again behind a
+     * committed marker, so a body that kills its event is attributed by its
+     * second run. Without it, every executed step is one statement (the
+     * result), not two (docs/retries-and-crashes.md). */
     s->attempts++;
     s->status = STEP_RUNNING;
     if (s->started_at == DB_NULL_TIME) s->started_at = c->now;
     s->wake_at = c->careful ? c->now : DB_NULL_TIME;
-    int rc = eng_step_save(c, s);
-    if (rc != CX_OK) return eng_abort(c, rc);
-    /* Careful: end the pass here; the alarm (due now) runs the body in a new
-     * event, after this marker is committed. */
-    if (c->careful) return eng_suspend(c, INST_RUNNING);
+    if (c->careful) {
+        int rc = eng_step_save(c, s);
+        if (rc != CX_OK) return eng_abort(c, rc);
+        return eng_suspend(c, INST_RUNNING);
+    }
     return run_body(c, s, &p, fn, arg, result);
 }
 
@@ -307,6 +318,34 @@ ab_rc ab_do(ab_ctx *c, const char *name, const ab_retry *retry, ab_step_fn fn, c
     ab_rc rc = eng_step_enter(c, name, KIND_DO, &s);
     if (rc == AB_OK) rc = do_step(c, s, retry, fn, arg, result);
     return eng_step_exit(c, name, rc);
+}
+
+int eng_mark_crashed_body(cx *X, eng_state *st, const char *name, int attempt) {
+    db_step *s = NULL;
+    int last = 0;
+    for (int i = 0; i < st->nsteps; i++) {
+        if (st->steps[i]->ord > last) last = st->steps[i]->ord;
+        if (strcmp(st->steps[i]->name, name) == 0) s = st->steps[i];
+    }
+    if (s == NULL) {
+        /* The body's first attempt: its row was never written. The pass that
+         * reaches it next would give it this ord too (steps are saved in the
+         * order they are reached). */
+        s = cx_alloc(X, sizeof *s);
+        if (s == NULL || (name = sb_dup(X, name)) == NULL) return CX_NOMEM;
+        memset(s, 0, sizeof *s);
+        s->name = (char *)name;
+        s->ord = last + 1;
+        s->kind = KIND_DO;
+        s->started_at = s->completed_at = s->duration = s->wake_at = DB_NULL_TIME;
+    } else if (s->kind != KIND_DO || s->status == STEP_COMPLETED || s->status == STEP_FAILED) {
+        return CX_OK; /* not a body that could have been running: nothing to blame */
+    }
+    s->status = STEP_RUNNING;
+    s->attempts = attempt;
+    if (s->started_at == DB_NULL_TIME) s->started_at = host_now();
+    s->wake_at = DB_NULL_TIME;
+    return db_step_save(X, s);
 }
 
 /* --- sleeps ------------------------------------------------------------------------ */

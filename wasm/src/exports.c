@@ -10,6 +10,7 @@
 #include "http.h"
 #include "json.h"
 #include "lim.h"
+#include "sb.h"
 
 #ifdef AB_WASM
 #define AB_EXPORT(name) __attribute__((export_name(name)))
@@ -184,9 +185,10 @@ AB_EXPORT("ab_alarm") void ab_alarm(cx *h, double gen) {
     cx_leave();
 }
 
-AB_EXPORT("ab_recover") void ab_recover(cx *h) {
+AB_EXPORT("ab_recover") void ab_recover(cx *h, const char *step, int32_t len, int32_t attempt) {
     cx_enter(h);
-    api_recover(h);
+    char *name = len >= 0 ? sb_fmt(h, "%.*s", (int)len, step ? step : "") : NULL;
+    api_recover(h, name, attempt);
     cx_leave();
 }
 

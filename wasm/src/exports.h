@@ -38,7 +38,8 @@
  * Without an output: ab_begin(h) -> generation (double; 0 = no instance, or
  * it failed) marks an event in progress, which the host commits before the
  * ab_serve/ab_alarm that carries it; ab_alarm(h, gen) runs due timers;
- * ab_recover(h) after a trap; ab_ack(h, body, len) after the host delivered
+ * ab_recover(h, step, len, attempt) after a trap, with the body the host last
+ * heard of (host_body; len < 0: none ran); ab_ack(h, body, len) after the host delivered
  * the index entries it was offered (host_index_put), body = JSON
  * [[shard, entry], ...] of the deliveries that succeeded, which leave the
  * outbox (the alarm is set again); ab_ws_close_code(code) -> the code to
@@ -65,7 +66,7 @@ ab_output *ab_io(cx *h, const char *meta, uint32_t meta_len, const char *body, u
 ab_output *ab_check(cx *h);
 double ab_begin(cx *h);
 void ab_alarm(cx *h, double gen);
-void ab_recover(cx *h);
+void ab_recover(cx *h, const char *step, int32_t len, int32_t attempt);
 void ab_ack(cx *h, const char *body, uint32_t len);
 int32_t ab_ws_close_code(int32_t code);
 

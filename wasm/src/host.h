@@ -62,6 +62,13 @@ void host_ws_close_all(int32_t code, const char *reason, int32_t len);
 AB_IMPORT("index_put")
 void host_index_put(const char *shard, int32_t shard_len, const char *entry, int32_t entry_len);
 
+/* A step body is about to run (its step and attempt), or, with len < 0, none
+ * runs any more. The host keeps the last one: if the wasm traps, it hands it
+ * to ab_recover, which records the crash against that attempt (no statement
+ * per step is spent on a marker that only a trap could use). */
+AB_IMPORT("body")
+void host_body(const char *step, int32_t len, int32_t attempt);
+
 /* I/O steps (docs/io-steps.md). io_start offers a job (JSON: token, step,
  * attempt, kind, request, timeoutMs, maxBytes, secrets...) that the host
  * performs once the export has returned and its writes are committed; the
