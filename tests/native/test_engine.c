@@ -1522,8 +1522,40 @@ static void test_replay_costs_no_query_per_step(void **state) {
 }
 
 
+/* The current object's schema as text: every table's columns (name, type,
+ * not null, default, key) in order, and every index with its definition. */
+static const char *schema_text(void) {
+    sqlite3_stmt *st;
+    char buf[16384];
+    size_t n = 0;
+    const char *q = "SELECT m.type || ' ' || m.name || ': ' || CASE m.type WHEN 'table' THEN"
+                    " (SELECT group_concat(p.name || ' ' || p.type || ' ' || p.\"notnull\" || ' '"
+                    " || coalesce(p.dflt_value, '-') || ' ' || p.pk, ', ') FROM pragma_table_info(m.name) p)"
+                    " ELSE coalesce(m.sql, '') END FROM sqlite_master m"
+                    " WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.type, m.name";
+    assert_int_equal(sqlite3_prepare_v2(hn_db(), q, -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW && n < sizeof buf - 2) {
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s\n", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return dr_printf("%s", buf);
+}
+
+/* A new database gets the current schema in one script (db.c
+ * schema_current): two statements before the first pass, not dozens; and it
+ * is exactly what the migrations make of an old database (test below). */
+static void test_fresh_schema_in_one_statement(void **state) {
+    (void)state;
+    hn_use("fresh");
+    long before = hn_sql_calls();
+    EXPECT_HTTP(dr_fetch("GET", "/__ablauf/workflows/fresh", NULL), 404);
+    assert_true(hn_sql_calls() - before <= 3); /* probe, script, the instance lookup */
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
+}
+
 /* A database left at schema v1 by an older engine is migrated forward on the
- * next call, keeping its data; running the migration twice is harmless. */
+ * next call, keeping its data; running the migration twice is harmless; and
+ * the result is the schema a new database gets. */
 static void test_migration_from_v1(void **state) {
     (void)state;
     hn_use("mig-1");
@@ -1550,6 +1582,11 @@ static void test_migration_from_v1(void **state) {
                                   NULL, NULL, NULL), SQLITE_OK);
     EXPECT_HTTP(dr_get("mig-1"), 200);
     assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
+    const char *migrated = schema_text();
+    hn_use("mig-1-fresh");
+    EXPECT_HTTP(dr_get("mig-1-fresh"), 404);
+    const char *fresh = schema_text();
+    if (strcmp(migrated, fresh) != 0) fail_msg("migrated schema:\n%s\nnew database:\n%s", migrated, fresh);
 }
 
 /* v2 -> v3: a sleeping instance stored by v2 gets its timer derived from its
@@ -1605,6 +1642,10 @@ static void test_migration_from_v3(void **state) {
                                   NULL, NULL, NULL), SQLITE_OK);
     EXPECT_HTTP(dr_get("mig-3"), 200);
     assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
+    const char *migrated = schema_text();
+    hn_use("mig-3-fresh");
+    EXPECT_HTTP(dr_get("mig-3-fresh"), 404);
+    if (strcmp(migrated, schema_text()) != 0) fail_msg("v3 migrated:\n%s\nnew:\n%s", migrated, schema_text());
 }
 
 int test_engine_run(void) {
@@ -1652,6 +1693,7 @@ int test_engine_run(void) {
         cmocka_unit_test_setup(test_replay_costs_no_query_per_step, reset),
         cmocka_unit_test_setup(test_big_pass_in_chunks, reset),
         cmocka_unit_test_setup(test_migration_from_v1, reset),
+        cmocka_unit_test_setup(test_fresh_schema_in_one_statement, reset),
         cmocka_unit_test_setup(test_migration_from_v2, reset),
         cmocka_unit_test_setup(test_migration_from_v3, reset),
     };

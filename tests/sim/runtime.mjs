@@ -199,7 +199,16 @@ function columnValue(stmt, i) {
 }
 
 /** Runs one statement on db; returns { columns, rows, readOnly }. */
+// A script of several statements (workerd allows that when only the last
+// has parameters; the engine sends one, parameterless, to create a new
+// database's schema) runs through exec; it returns no rows.
+const SCRIPT = /;\s*\S/;
+
 export function runStatement(db, sql, params) {
+  if (params.length === 0 && SCRIPT.test(sql)) {
+    db.exec(sql);
+    return { columns: [], rows: [], readOnly: false };
+  }
   const stmt = db.prepare(sql);
   try {
     params.forEach((v, k) => bindLikeWorkerd(stmt, k + 1, v));

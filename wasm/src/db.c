@@ -231,6 +231,48 @@ static const migration_step migration_4[] = {
 
 static const migration_step *const migrations[] = {NULL, migration_1, migration_2, migration_3,
                                                    migration_4};
+_Static_assert(DB_SCHEMA_VERSION == 4, "schema_current below is version 4: update it with the migration");
+
+/* A new database gets the current schema in one statement (a script): a
+ * new object's first call would otherwise spend dozens of round trips on
+ * migrations that only ever add to what this creates. It must equal what
+ * the migrations above make of a v1 database (test_engine.c checks table by
+ * table), columns added by ALTER at the end of their tables. The version row
+ * comes last, so a script cut short leaves no version and runs again (every
+ * statement is IF NOT EXISTS). */
+static const char schema_current[] =
+    "CREATE TABLE IF NOT EXISTS ab_meta (key TEXT PRIMARY KEY, value);"
+    "CREATE TABLE IF NOT EXISTS ab_instance ("
+    " id TEXT PRIMARY KEY, type TEXT NOT NULL, status TEXT NOT NULL,"
+    " payload TEXT NOT NULL, result TEXT, error TEXT, error_code TEXT,"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+    " result_bytes INTEGER NOT NULL DEFAULT 0, event_open INTEGER NOT NULL DEFAULT 0,"
+    " died INTEGER NOT NULL DEFAULT 0, careful INTEGER NOT NULL DEFAULT 0,"
+    " deaths INTEGER NOT NULL DEFAULT 0, timer_at INTEGER);"
+    "CREATE TABLE IF NOT EXISTS ab_steps ("
+    " name TEXT PRIMARY KEY, ord INTEGER NOT NULL, type TEXT NOT NULL,"
+    " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+    " result TEXT, error TEXT, started_at INTEGER, completed_at INTEGER,"
+    " duration INTEGER, wake_at INTEGER, history TEXT,"
+    " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT,"
+    " done_seq INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS ab_events ("
+    " name TEXT PRIMARY KEY, payload TEXT NOT NULL, received_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ab_updates ("
+    " seq INTEGER PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, site TEXT);"
+    "CREATE TABLE IF NOT EXISTS ab_fired (key TEXT PRIMARY KEY);"
+    "CREATE TABLE IF NOT EXISTS ab_index ("
+    " id TEXT PRIMARY KEY, type TEXT NOT NULL, status TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS ab_index_recent ON ab_index (updated_at DESC, id DESC);"
+    "CREATE TABLE IF NOT EXISTS ab_outbox (shard TEXT PRIMARY KEY, entry TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS ab_steps_ord ON ab_steps (ord);"
+    "CREATE TABLE IF NOT EXISTS ab_result (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS ab_steps_timeline ON ab_steps (started_at, ord)"
+    " WHERE type IN ('do', 'fetch', 'call');"
+    "INSERT INTO ab_meta (key, value) VALUES ('schema_version', 4)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 static int migrate_(cx *X) {
     cJSON *rows;
@@ -242,9 +284,9 @@ static int migrate_(cx *X) {
         if (version < 0) version = 0;
     } else if (rc != CX_STORAGE) {
         return rc;
-    } else if ((rc = db_exec(X, "CREATE TABLE IF NOT EXISTS ab_meta (key TEXT PRIMARY KEY, value)",
-                             NULL, NULL)) != CX_OK) {
-        return rc;
+    } else {
+        /* No ab_meta: a new database (v1 and later always had one). */
+        return db_exec(X, schema_current, NULL, NULL);
     }
     if (version > DB_SCHEMA_VERSION)
         return cx_fail(X, CX_STORAGE, "database schema is newer than this engine");
