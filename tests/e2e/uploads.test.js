@@ -69,9 +69,23 @@ describe('uploads over 1 MiB', () => {
       req.write('{"type":"echo","payload":{"message":"');
       setTimeout(() => { req.destroy(); resolve(); }, 100);
     });
-    const r = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' },
+    const runtime = await server.workerdPid();
+    const post = () => fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'echo', payload: { message: 'after' } }) });
+    let r = await post();
+    if (r.status === 503) {
+      // wrangler's local proxy sometimes answers the request after a torn
+      // upload with its own 503 "Your worker restarted mid-request" (seen
+      // under load). The runtime behind it must not have died for that, and
+      // must answer the next request.
+      const text = await r.text();
+      console.log(`[uploads] the proxy answered 503 after the disconnect: ${text.slice(0, 80)}`);
+      expect(text).toMatch(/restarted mid-request/);
+      expect(await server.workerdPid()).toBe(runtime);
+      r = await post();
+    }
     expect(r.status).toBe(201);
+    expect(await server.workerdPid()).toBe(runtime);
   });
 });
 
