@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDevServer } from '../support/devserver.js';
+import { freePort, startDevServer } from '../support/devserver.js';
 
 const REPEAT = Number(process.env.BENCH_REPEAT || 5);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : null;
@@ -94,7 +94,8 @@ async function probeWorkerd(url) {
     .match(/^compatibility_date\s*=\s*"([^"]+)"/m)[1];
   writeFileSync(join(dir, 'probe.js'), PROBE_WORKER);
   writeFileSync(join(dir, 'wrangler.toml'), `name = "ablauf-bench-probe"\nmain = "probe.js"\ncompatibility_date = "${compatibilityDate}"\n`);
-  const probe = await startDevServer({ vars: {}, config: join(dir, 'wrangler.toml') });
+  // its own inspector port: two wranglers at once must not both take 9229
+  const probe = await startDevServer({ vars: {}, config: join(dir, 'wrangler.toml'), inspectorPort: await freePort() });
   try {
     const times = [];
     for (let i = 0; i <= REPEAT; i++) { // the first one warms up
@@ -174,10 +175,11 @@ async function benchIo() {
     const step100 = (t100 - t1) / 99;
     const us = (ms) => (ms * 1000).toFixed(0);
 
-    console.log('requests          ms/workflow   ms/request');
+    console.log('requests          ms/workflow   ms/request   ms/workflow, min-max');
     for (const [k, [label, count]] of sizes.entries()) {
       const ms = median(times[k]);
-      console.log(`${label.padEnd(17)} ${ms.toFixed(1).padStart(11)} ${(ms / count).toFixed(2).padStart(12)}`);
+      const range = `${Math.min(...times[k]).toFixed(1)}-${Math.max(...times[k]).toFixed(1)}`;
+      console.log(`${label.padEnd(17)} ${ms.toFixed(1).padStart(11)} ${(ms / count).toFixed(2).padStart(12)} ${range.padStart(22)}`);
     }
     console.log(`one more sequential step, ms: (t(100) - t(1)) / 99 = ${step100.toFixed(3)}   [(t(10) - t(1)) / 9 = ${step10.toFixed(3)}]`);
     console.log(`per I/O step beyond the bare fetch, µs: ${us(step100)} - ${us(workerdFetch)} = ${us(step100 - workerdFetch)}   [against node's fetch: ${us(step100 - nodeFetch)}]`);
