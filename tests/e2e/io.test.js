@@ -184,6 +184,9 @@ describe('fetch steps against a real server', () => {
     expect(r.body.status).toBe('running');
     expect(r.body.steps[0]).toMatchObject({ status: 'running', attempts: 1 });
     expect(took).toBeGreaterThanOrEqual(4500); // it waited for rest first; "running" shows it did not wait for the answer
+    // listed while it runs (the listing learns of a create at once)
+    const listed = (await call('GET', '?status=running&limit=1000')).body.workflows.map((w) => w.id);
+    expect(listed).toContain('io-long');
     const st = await rest('io-long'); // on its own: nobody asks it to go on
     expect(st.status).toBe('completed');
     expect(st.result).toEqual({ status: 200, body: { late: true } });

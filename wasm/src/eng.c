@@ -271,9 +271,16 @@ static int pass_settle(ab_ctx *c, ab_rc rc, cJSON *result) {
         in->careful = 1;
     }
     int status_changed = old_status != in->status || old_error != in->error;
+    int created = in->updated_at == 0; /* the first pass of a new instance (eng_create) */
     if (status_changed || c->changed) touch(in);
     c->st->io_wait = in->status == INST_RUNNING && c->io_wait;
-    int r = save_instance(X, c->st, status_changed || c->changed);
+    /* The listing learns of every status change, and of every other change
+     * once the instance is at rest. A pass that leaves it running as it found
+     * it (an I/O round, a chunk of a long pass) is followed by another that
+     * will tell: writing the entry to its shard on each of them only delays
+     * the next round. */
+    int notify = status_changed || created || (c->changed && in->status != INST_RUNNING);
+    int r = save_instance(X, c->st, notify);
     if (r != CX_OK) return r;
     eng_io_settle(c, in->status); /* the jobs leave once the marker rows are written */
     if (state_inst_ended(in->status)) eng_close_clients();
