@@ -361,6 +361,55 @@ static void test_trap_before_the_job_left(void **state) {
     assert_true(trapped_with_step > 0);
 }
 
+/* An allocation that fails while a request is checked never lets a bad
+ * request through and never fails a good one: whatever allocation fails, the
+ * create answers (a 500 is retried by the alarm) and, once the alarms have
+ * run, the instance ends as it would have without the failure. */
+static void test_request_checks_under_oom(void **state) {
+    (void)state;
+    static const struct {
+        const char *payload;
+        int good;
+    } cases[] = {
+        {"{\"request\":{\"url\":\"http://x/{{OTHER}}\",\"headers\":{\"a\":\"{{SECRET_A}}\"}}}", 0},
+        {"{\"request\":{\"url\":\"ftp://x/\"}}", 0},
+        {"{\"request\":{\"url\":\"http://x/{{SECRET_A}}\",\"method\":\"POST\",\"body\":{\"n\":1}}}", 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int failures = 0, quiet = 0;
+        /* until 100 allocations in a row reach no failing allocation: past the call's count */
+        for (int n = 0; n < 5000 && quiet < 100; n++) {
+            dr_reset();
+            hn_use("oom");
+            dr_fail_at(n, 1);
+            dr_resp r = dr_create("t-raw-fetch", "oom", cases[k].payload);
+            dr_fail_at(-1, 0);
+            if (r.status == 500) {
+                failures++;
+                quiet = 0;
+            } else {
+                EXPECT_HTTP(r, 201);
+                quiet++;
+            }
+            dr_settle(5);
+            r = dr_get("oom");
+            if (r.status == 404) continue; /* the create was refused whole: the client retries it */
+            if (cases[k].good) {
+                EXPECT_STR(r.body, "status", "running");
+                assert_true(hn_io_out_count() == 1);
+                EXPECT_STR(last_job(), "request.url", "http://x/{{SECRET_A}}");
+            } else {
+                EXPECT_STR(r.body, "status", "errored");
+                EXPECT_CONTAINS(jstr(r.body, "error"), "invalid request: ");
+                if (strstr(jstr(r.body, "error"), "out of memory"))
+                    fail_msg("allocation %d: %s", n, jstr(r.body, "error"));
+                assert_int_equal(hn_io_job_count(), 0);
+            }
+        }
+        assert_true(failures > 5); /* the sweep reached the call's allocations */
+    }
+}
+
 int test_io_run(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_fetch_success, reset),
@@ -376,6 +425,7 @@ int test_io_run(void) {
         cmocka_unit_test_setup(test_secrets_keys_accept, reset),
         cmocka_unit_test_setup(test_pause_and_terminate, reset),
         cmocka_unit_test_setup(test_trap_before_the_job_left, reset),
+        cmocka_unit_test_setup(test_request_checks_under_oom, reset),
     };
     return cmocka_run_group_tests_name("io", tests, NULL, NULL);
 }

@@ -41,6 +41,14 @@ struct ab_pending {
     db_step *s;
 };
 
+/* The reason a request could not be built when the reason itself could not
+ * be: compared by address, it aborts the pass (CX_NOMEM) instead of failing
+ * the step. Every message below goes through reason() so that an allocation
+ * failure never reads as "no problem". */
+static const char IO_NOMEM[] = "out of memory";
+
+static const char *reason(const char *msg) { return msg ? msg : IO_NOMEM; }
+
 /* --- what the host is performing ---------------------------------------------- */
 
 static int out_now(const db_step *s) {
@@ -88,14 +96,14 @@ static const char *placeholders(ab_ctx *c, const char *text, cJSON *used) {
         }
         size_t len = (size_t)(end - name);
         char *n = sb_fmt(c->X, "%.*s", (int)len, name);
-        if (n == NULL) return "out of memory";
+        if (n == NULL) return IO_NOMEM;
         if (!secret_declared(c->wf, name, len))
-            return sb_fmt(c->X, "secret \"%s\" is not declared by workflow \"%s\" (list it in the "
-                                "definition's secrets)", n, c->wf->type);
+            return reason(sb_fmt(c->X, "secret \"%s\" is not declared by workflow \"%s\" (list it in "
+                                    "the definition's secrets)", n, c->wf->type));
         int seen = 0;
         const cJSON *u;
         cJSON_ArrayForEach(u, used) seen |= strcmp(u->valuestring, n) == 0;
-        if (!seen && !cJSON_AddItemToArray(used, cJSON_CreateString(n))) return "out of memory";
+        if (!seen && !cJSON_AddItemToArray(used, cJSON_CreateString(n))) return IO_NOMEM;
         p = end + 2;
     }
     return NULL;
@@ -123,7 +131,7 @@ static cJSON *fetch_job_request(ab_ctx *c, const cJSON *req, const char *key, cJ
     if (!cJSON_IsObject(req)) return *why = "the request must be an object {url, method?, headers?, body?}", NULL;
     if (url == NULL) return *why = "the request has no \"url\" string", NULL;
     if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
-        return *why = sb_fmt(c->X, "the url \"%s\" is not http:// or https://", url), NULL;
+        return *why = reason(sb_fmt(c->X, "the url \"%s\" is not http:// or https://", url)), NULL;
     const char *m = "GET";
     if (method != NULL) {
         m = cJSON_GetStringValue(method);
@@ -138,23 +146,23 @@ static cJSON *fetch_job_request(ab_ctx *c, const cJSON *req, const char *key, cJ
     cJSON *hs = cJSON_CreateObject();
     if (out == NULL || hs == NULL || !cJSON_AddStringToObject(out, "url", url) ||
         !cJSON_AddStringToObject(out, "method", m) || !cJSON_AddItemToObject(out, "headers", hs))
-        return *why = "out of memory", NULL;
+        return *why = IO_NOMEM, NULL;
     const cJSON *h;
     cJSON_ArrayForEach(h, headers) {
         if (!cJSON_IsString(h))
-            return *why = sb_fmt(c->X, "header \"%s\" must be a string", h->string), NULL;
+            return *why = reason(sb_fmt(c->X, "header \"%s\" must be a string", h->string)), NULL;
         if ((*why = placeholders(c, h->valuestring, used)) != NULL) return NULL;
-        if (!cJSON_AddStringToObject(hs, h->string, h->valuestring)) return *why = "out of memory", NULL;
+        if (!cJSON_AddStringToObject(hs, h->string, h->valuestring)) return *why = IO_NOMEM, NULL;
     }
     if (!has_header(headers, "idempotency-key") && !cJSON_AddStringToObject(hs, "idempotency-key", key))
-        return *why = "out of memory", NULL;
+        return *why = IO_NOMEM, NULL;
     if (body != NULL && !cJSON_IsNull(body)) {
         const char *text = cJSON_IsString(body) ? body->valuestring : json_print(c->X, body);
-        if (text == NULL) return *why = "out of memory", NULL;
+        if (text == NULL) return *why = IO_NOMEM, NULL;
         if (!cJSON_IsString(body) && !has_header(headers, "content-type") &&
             !cJSON_AddStringToObject(hs, "content-type", "application/json"))
-            return *why = "out of memory", NULL;
-        if (!cJSON_AddStringToObject(out, "body", text)) return *why = "out of memory", NULL;
+            return *why = IO_NOMEM, NULL;
+        if (!cJSON_AddStringToObject(out, "body", text)) return *why = IO_NOMEM, NULL;
     }
     return out;
 }
@@ -197,12 +205,12 @@ static ab_rc attempt_begin(ab_ctx *c, db_step *s, const io_step *io) {
                               ? io->o->idempotency_key
                               : sb_fmt(c->X, "%s/%s", c->inst->id, s->name);
         cJSON *req = key ? fetch_job_request(c, io->request, key, used, &why) : NULL;
-        if (key == NULL) why = "out of memory";
+        if (key == NULL) why = IO_NOMEM;
         stored = (cJSON *)io->request;
-        if (req && !cJSON_AddItemToObject(job, "request", req)) why = "out of memory";
+        if (req && !cJSON_AddItemToObject(job, "request", req)) why = IO_NOMEM;
     } else {
         if (!lim_valid_name(io->activity))
-            why = sb_fmt(c->X, "invalid activity name \"%s\"", io->activity ? io->activity : "(null)");
+            why = reason(sb_fmt(c->X, "invalid activity name \"%s\"", io->activity ? io->activity : "(null)"));
         stored = cJSON_CreateObject();
         cJSON *args = io->request ? cJSON_Duplicate(io->request, 1) : cJSON_CreateNull();
         if (why == NULL &&
@@ -211,13 +219,13 @@ static ab_rc attempt_begin(ab_ctx *c, db_step *s, const io_step *io) {
              !cJSON_AddItemToObject(stored, "args", args) ||
              !cJSON_AddStringToObject(job, "activity", io->activity) ||
              !cJSON_AddItemReferenceToObject(job, "args", args)))
-            why = "out of memory";
+            why = IO_NOMEM;
     }
-    if (why != NULL && strcmp(why, "out of memory") == 0) return eng_abort(c, CX_NOMEM);
-    s->request = stored ? json_print(c->X, stored) : NULL;
-    if (why == NULL && s->request == NULL) return eng_abort(c, CX_NOMEM);
+    s->request = why != IO_NOMEM && stored ? json_print(c->X, stored) : NULL;
+    if (why == NULL && s->request == NULL) why = IO_NOMEM;
     if (why == NULL && strlen(s->request) > LIM_VALUE_MAX)
-        why = sb_fmt(c->X, "the request of %zu bytes exceeds the limit of 1 MiB", strlen(s->request));
+        why = reason(sb_fmt(c->X, "the request of %zu bytes exceeds the limit of 1 MiB", strlen(s->request)));
+    if (why == IO_NOMEM) return eng_abort(c, CX_NOMEM);
     if (why != NULL) {
         /* A request that cannot be sent never will be: the step fails now. */
         s->request = s->request && strlen(s->request) <= LIM_VALUE_MAX ? s->request : NULL;
