@@ -22,22 +22,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { freePort, startDevServer } from '../support/devserver.js';
 import { fanout } from './fanout.js';
+import { median, post } from './common.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const REPEAT = Number(process.env.BENCH_REPEAT || (QUICK ? 3 : 7));
 const THROUGHPUT = { workflows: QUICK ? 60 : 200, concurrency: 10, steps: 3, rounds: QUICK ? 2 : 3 };
 const CFWF = 'tests/bench/cfwf/wrangler.toml';
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const summary = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs });
-
-async function post(url, body) {
-  const t0 = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = await res.json();
-  const ms = performance.now() - t0;
-  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(json)}`);
-  return { ms, json };
-}
 
 // --- the machine --------------------------------------------------------------------------
 

@@ -4,8 +4,10 @@
 // frame.
 import WebSocket from 'ws';
 
-export const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  .then(async (r) => { if (!r.ok) throw new Error(`${r.status} ${await r.text()}`); return r.json(); });
+import { post as timedPost } from './common.js';
+
+/** POST JSON, the parsed answer. */
+export const post = async (url, body) => (await timedPost(url, body)).json;
 
 export function connect(url, onFrame) {
   return new Promise((resolve, reject) => {

@@ -20,23 +20,14 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startDevServer } from '../support/devserver.js';
+import { median, post } from './common.js';
 
 const REPEAT = Number(process.env.BENCH_REPEAT || 5);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : null;
 const SECTIONS = ['steps', 'replay', 'scale', 'io'];
 if (ONLY && ONLY.some((s) => !SECTIONS.includes(s))) throw new Error(`BENCH_ONLY: sections are ${SECTIONS.join(', ')}`);
 const runs = (section) => (!ONLY || ONLY.includes(section)) && process.env[`BENCH_${section.toUpperCase()}`] !== '0';
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function post(url, body) {
-  const t0 = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = await res.json();
-  const ms = performance.now() - t0;
-  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(json)}`);
-  return { ms, json };
-}
 
 // --- 4. I/O steps -----------------------------------------------------------
 //
