@@ -31,6 +31,8 @@
 //     an I/O job on h.ioJobs (the caller commits, then performs it: shim/io.js)
 //     and io_cancel a token on h.ioCancels; io_inflight(token) asks
 //     h.inflight (the tokens of the object's attempts being performed).
+//     body records the step body running (h.body); a trap carries it
+//     (EngineTrap.body) for recover().
 //   - ab_edge, ab_merge, ab_serve, ab_settle and ab_io take (h, meta, len, body, len)
 //     and return a pointer to four u32: meta pointer, meta length, body
 //     pointer, body length. meta is JSON both ways; bodies are raw bytes.
