@@ -24,7 +24,12 @@
 //   - Imports are synchronous. sql_exec runs one statement on h.sql (the
 //     SqlStorage API: exec(sql, ...params).raw()) and returns n >= 0 (the rows,
 //     a JSON array of arrays, n bytes) or -n - 1 (an n-byte error message);
-//     C allocates n bytes and take(dst) copies them. set_alarm and index_put
+//     C allocates n bytes and take(dst) copies them. step_put queues the
+//     values of a completed step's row; queued rows are written as one
+//     statement (ab_rows_sql: head + tuple per row + tail) when ab_rows_sql's
+//     count is reached, before the next sql_exec, when the export returns
+//     and when it traps; a failed batch is reported like a failed statement
+//     (by step_put or that sql_exec). set_alarm and index_put
 //     are queued on the call's host object (h.alarm: epoch ms, < 0 deletes;
 //     h.indexPuts: [shard, entryJson]) and applied by the caller afterwards.
 //     ws_send_all / ws_close_all act on h.sockets() at once. io_start queues
@@ -137,20 +142,62 @@ function instantiate(module) {
   const view = (ptr, len) => new Uint8Array(exports.memory.buffer, ptr, len);
   const str = (ptr, len) => dec.decode(view(ptr, len));
 
+  // Rows queued by step_put (flat: ROW values each) and the statement they
+  // are written with, from ab_rows_sql: head, the tuple once per row, tail.
+  let rows = null; // {head, tuple, tail, max}, read from the first instance
+  const sqlForCount = []; // the statement for k rows, built once per k
+  let queued = [];
+  const ROW = 8; // values per row, in step_put's order (db.h DB_ROWS_PARAMS)
+
+  function readRowsSql() {
+    const [hp, hl, tp, tl, ap, al, max] = new Uint32Array(exports.memory.buffer, exports.ab_rows_sql(), 7);
+    return { head: str(hp, hl), tuple: str(tp, tl), tail: str(ap, al), max };
+  }
+
+  /** Writes the queued rows in one statement: null, or the error's message. */
+  function flushRows(sql) {
+    if (queued.length === 0) return null;
+    const values = queued;
+    queued = [];
+    const k = values.length / ROW;
+    const text = sqlForCount[k] ??= rows.head + Array(k).fill(rows.tuple).join(',') + rows.tail;
+    try {
+      if (!sql) throw new Error('this host has no storage');
+      sql.exec(text, ...values);
+      return null;
+    } catch (err) {
+      return `storing completed steps: ${err && err.message ? err.message : err}`;
+    }
+  }
+
+  /** Leaves an error message for take(); returns the code C expects. */
+  function failWith(message) {
+    pending = enc.encode(message);
+    return -pending.length - 1;
+  }
+
   const imports = {
     ablauf: {
       sql_exec(sqlPtr, sqlLen, paramsPtr, paramsLen) {
+        const failed = flushRows(host.sql); // queued rows come first, in order
+        if (failed) return failWith(failed);
         const sql = str(sqlPtr, sqlLen);
         const params = JSON.parse(str(paramsPtr, paramsLen));
         try {
           if (!host.sql) throw new Error('this host has no storage');
-          const rows = Array.from(host.sql.exec(sql, ...params).raw());
-          pending = enc.encode(JSON.stringify(rows));
+          const result = Array.from(host.sql.exec(sql, ...params).raw());
+          pending = enc.encode(JSON.stringify(result));
           return pending.length;
         } catch (err) {
-          pending = enc.encode(String(err && err.message ? err.message : err));
-          return -pending.length - 1;
+          return failWith(String(err && err.message ? err.message : err));
         }
+      },
+      step_put(namePtr, nameLen, resultPtr, resultLen, ord, attempts, startedAt, completedAt, duration, bytes) {
+        rows ??= readRowsSql();
+        queued.push(str(namePtr, nameLen), ord, attempts, str(resultPtr, resultLen), startedAt, completedAt, duration, bytes);
+        if (queued.length < rows.max * ROW) return 0;
+        const failed = flushRows(host.sql);
+        return failed ? failWith(failed) : 0;
       },
       take(dst) {
         view(dst, pending.length).set(pending);
@@ -216,8 +263,16 @@ function instantiate(module) {
     try {
       handle = e.ab_open();
       if (handle === 0) throw new Error('engine out of memory opening a call');
-      return fn(e, handle);
+      const value = fn(e, handle);
+      const failed = flushRows(h.sql); // what the call queued last
+      if (failed) throw new Error(failed);
+      return value;
     } catch (err) {
+      // The rows queued before a trap (or a host error thrown into the
+      // call) are stored, as statements of their own would have been
+      // (docs/retries-and-crashes.md, "A trap").
+      const failed = flushRows(h.sql);
+      if (failed) console.error(`[ablauf] after a failed call: ${failed}`);
       if (err instanceof WebAssembly.RuntimeError) {
         exports = null; // poisoned: start over on the next call
         pending = null;

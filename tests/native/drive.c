@@ -191,6 +191,7 @@ static int run_call(call *c, dr_resp *out) {
          * the call queued, and runs ab_recover on a fresh one. */
         hn_trap_set_env(NULL);
         hn_pending_discard(saved);
+        hn_rows_flush(); /* the rows queued before the trap are stored */
         ab_close(h);
         h = ab_open();
         const char *step;
@@ -225,6 +226,7 @@ static int run_call(call *c, dr_resp *out) {
     case CALL_ACK: ab_ack(h, body, (uint32_t)c->body_len); break;
     }
     hn_trap_set_env(NULL);
+    hn_rows_flush(); /* what the call queued last (host.js: call()) */
     if (o != NULL) {
         out->meta = keep_n(o->meta, o->meta_len);
         out->body = keep_n(o->body, o->body_len);

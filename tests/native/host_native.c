@@ -6,7 +6,9 @@
  * negative length), take() hands that text over, and the rest is recorded for
  * the tests to look at. The params are parsed and the rows written by the small
  * JSON reader/writer below, in malloc memory: cJSON belongs to the engine's
- * per-call arena while an export runs. */
+ * per-call arena while an export runs. Rows of host_step_put are queued and
+ * written DB_ROWS_MAX at a time, before the next statement, and by
+ * hn_rows_flush (the driver's end of a call, and after a trap). */
 #include "host_native.h"
 
 #include <math.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "host.h"
 
 #define MAX_OBJECTS 64
@@ -32,7 +35,16 @@ typedef struct object {
     char **out;      /* tokens of the attempts being performed */
     int nout, capout;
     int cancels;     /* host_io_cancel calls */
+    struct queued_row *rows; /* host_step_put rows not written yet */
+    int nrows, caprows;
 } object;
+
+typedef struct queued_row {
+    char *name, *result;
+    size_t name_len, result_len;
+    int32_t ord, attempts, result_bytes;
+    double started_at, completed_at, duration;
+} queued_row;
 
 static object objects[MAX_OBJECTS];
 static int nobjects;
@@ -150,6 +162,11 @@ static void object_free(object *o) {
     free(o->jobs);
     for (int i = 0; i < o->nout; i++) free(o->out[i]);
     free(o->out);
+    for (int i = 0; i < o->nrows; i++) {
+        free(o->rows[i].name);
+        free(o->rows[i].result);
+    }
+    free(o->rows);
     free(o->name);
     memset(o, 0, sizeof *o);
 }
@@ -506,15 +523,95 @@ static void write_row(buf *b, sqlite3_stmt *st) {
     buf_add(b, "]", 1);
 }
 
-int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int32_t params_len) {
+/* Writes the current object's queued rows in one statement built from db.h,
+ * as shim/host.js does. NULL, or the error (malloc memory, the caller's). */
+static char *rows_flush(void) {
+    object *o = obj();
+    if (o->nrows == 0) return NULL;
+    buf q = {0};
+    buf_puts(&q, DB_ROWS_HEAD);
+    for (int i = 0; i < o->nrows; i++) {
+        if (i) buf_add(&q, ",", 1);
+        buf_puts(&q, DB_ROWS_TUPLE);
+    }
+    buf_puts(&q, DB_ROWS_TAIL);
     sql_calls++;
+    char *err = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(o->db, q.p, (int)q.len, &st, NULL) == SQLITE_OK) {
+        int k = 1;
+        for (int i = 0; i < o->nrows; i++) {
+            const queued_row *r = &o->rows[i];
+            sqlite3_bind_text(st, k++, r->name, (int)r->name_len, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(st, k++, r->ord);
+            sqlite3_bind_int64(st, k++, r->attempts);
+            sqlite3_bind_text(st, k++, r->result, (int)r->result_len, SQLITE_TRANSIENT);
+            sqlite3_bind_double(st, k++, r->started_at);
+            sqlite3_bind_double(st, k++, r->completed_at);
+            sqlite3_bind_double(st, k++, r->duration);
+            sqlite3_bind_int64(st, k++, r->result_bytes);
+        }
+        if (sqlite3_step(st) != SQLITE_DONE) err = xstrndup(sqlite3_errmsg(o->db), strlen(sqlite3_errmsg(o->db)));
+    } else {
+        err = xstrndup(sqlite3_errmsg(o->db), strlen(sqlite3_errmsg(o->db)));
+    }
+    sqlite3_finalize(st);
+    free(q.p);
+    for (int i = 0; i < o->nrows; i++) {
+        free(o->rows[i].name);
+        free(o->rows[i].result);
+    }
+    o->nrows = 0;
+    return err;
+}
+
+void hn_rows_flush(void) {
+    char *err = rows_flush();
+    if (err != NULL) {
+        fprintf(stderr, "host_native: storing queued step rows failed: %s\n", err);
+        abort();
+    }
+}
+
+int hn_rows_queued(void) { return obj()->nrows; }
+
+static int32_t rows_failed(char *err) {
+    static const char pre[] = "storing completed steps: ";
+    size_t n = strlen(pre) + strlen(err);
+    char *msg = xmalloc(n + 1);
+    snprintf(msg, n + 1, "%s%s", pre, err);
+    free(err);
+    return answer(msg, n, 0);
+}
+
+int32_t host_step_put(const char *name, int32_t name_len, const char *result, int32_t result_len,
+                      int32_t ord, int32_t attempts, double started_at, double completed_at,
+                      double duration, int32_t result_bytes) {
+    object *o = obj();
+    if (o->nrows == o->caprows) {
+        o->caprows = o->caprows ? o->caprows * 2 : DB_ROWS_MAX;
+        o->rows = xrealloc(o->rows, sizeof *o->rows * (size_t)o->caprows);
+    }
+    o->rows[o->nrows++] = (queued_row){xstrndup(name, (size_t)name_len), xstrndup(result, (size_t)result_len),
+                                       (size_t)name_len, (size_t)result_len, ord, attempts, result_bytes,
+                                       started_at, completed_at, duration};
+    if (o->nrows < DB_ROWS_MAX) return 0;
+    char *err = rows_flush();
+    return err ? rows_failed(err) : 0;
+}
+
+int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int32_t params_len) {
     if (trap_env != NULL && trap_countdown == 0) {
         jmp_buf *env = trap_env;
         trap_countdown = -1;
         trap_env = NULL;
+        sql_calls++;
         longjmp(*env, 1);
     }
     if (trap_env != NULL && trap_countdown > 0) trap_countdown--;
+    char *failed = rows_flush(); /* queued rows come first, in order */
+    if (failed != NULL) return rows_failed(failed);
+    sql_calls++;
 
     param *ps;
     int np;

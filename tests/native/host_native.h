@@ -108,8 +108,13 @@ void hn_trap_at_sql(int k);
 void hn_trap_now(void);
 /* The driver's landing pad while an export runs (NULL between calls). */
 void hn_trap_set_env(jmp_buf *env);
-/* How many host_sql_exec calls ran since hn_reset (for sizing trap loops). */
+/* How many statements ran since hn_reset (host_sql_exec calls and batches
+ * of queued rows; for sizing trap loops and counting statements). */
 long hn_sql_calls(void);
+/* Writes the rows host_step_put queued (the shim does so when an export
+ * returns or traps); aborts if that fails. hn_rows_queued: how many wait. */
+void hn_rows_flush(void);
+int hn_rows_queued(void);
 
 /* Snapshot of the current object's alarm and the index queue, to undo what a
  * trapped call queued but the shim would never apply. Frames stay: the shim

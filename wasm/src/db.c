@@ -9,12 +9,9 @@
 #include "json.h"
 #include "sb.h"
 
-int db_exec(cx *X, const char *sql, const cJSON *params, cJSON **rows) {
-    char *ptext = NULL;
-    if (rows) *rows = NULL;
-    if (params != NULL && (ptext = json_print(X, params)) == NULL) return cx_nomem(X);
-    int32_t n = host_sql_exec(sql, (int32_t)strlen(sql), ptext ? ptext : "[]",
-                              ptext ? (int32_t)strlen(ptext) : 2);
+/* Copies the host's pending answer out: n >= 0 bytes of rows (parsed into
+ * *rows when rows is not NULL), or -n - 1 bytes of an error message. */
+static int take_answer(cx *X, int32_t n, cJSON **rows) {
     int32_t len = n >= 0 ? n : -n - 1;
     char *buf = cx_alloc(X, (size_t)len + 1);
     if (buf == NULL) {
@@ -34,6 +31,15 @@ int db_exec(cx *X, const char *sql, const cJSON *params, cJSON **rows) {
         }
     }
     return CX_OK;
+}
+
+int db_exec(cx *X, const char *sql, const cJSON *params, cJSON **rows) {
+    char *ptext = NULL;
+    if (rows) *rows = NULL;
+    if (params != NULL && (ptext = json_print(X, params)) == NULL) return cx_nomem(X);
+    int32_t n = host_sql_exec(sql, (int32_t)strlen(sql), ptext ? ptext : "[]",
+                              ptext ? (int32_t)strlen(ptext) : 2);
+    return take_answer(X, n, rows);
 }
 
 /* --- parameters ---------------------------------------------------------- */
@@ -520,7 +526,29 @@ static int step_save_(cx *X, const db_step *s) {
                   NULL);
 }
 
-int db_step_save(cx *X, const db_step *s) { SCRATCH(X, step_save_(X, s)); }
+/* The row nearly every executed step writes: a do step that completed
+ * without a failed attempt before. One statement per such row cost about
+ * 18 µs in workerd, most of it binding 17 parameters that are mostly NULL
+ * and the JSON of them; queued, the values cross as values and a batch of
+ * DB_ROWS_MAX rows costs about as much as one statement. */
+static int plain_row(const db_step *s) {
+    return s->kind == KIND_DO && s->status == STEP_COMPLETED && s->result != NULL &&
+           s->error == NULL && s->history == NULL && s->wake_at == DB_NULL_TIME &&
+           s->started_at != DB_NULL_TIME && s->completed_at != DB_NULL_TIME &&
+           s->duration != DB_NULL_TIME && s->request == NULL && s->io_token == NULL &&
+           s->outcome == NULL && s->done_seq == 0 && s->result_bytes <= INT32_MAX &&
+           s->attempts >= 1;
+}
+
+int db_step_save(cx *X, const db_step *s) {
+    if (!plain_row(s)) {
+        SCRATCH(X, step_save_(X, s));
+    }
+    int32_t n = host_step_put(s->name, (int32_t)strlen(s->name), s->result,
+                              (int32_t)strlen(s->result), s->ord, s->attempts, s->started_at,
+                              s->completed_at, s->duration, (int32_t)s->result_bytes);
+    return n == 0 ? CX_OK : take_answer(X, n, NULL);
+}
 
 static int steps_advance_(cx *X, double now) {
     return exec_p(X, "UPDATE ab_steps SET wake_at = ?1 WHERE wake_at IS NOT NULL AND wake_at > ?1"

@@ -95,8 +95,32 @@ int db_result_put(cx *X, const char *result);
 
 /* --- steps -------------------------------------------------------------- */
 
+/* The statement that the rows queued by host_step_put are written with:
+ * DB_ROWS_HEAD, DB_ROWS_TUPLE once per row (joined by ","), DB_ROWS_TAIL.
+ * Each row binds DB_ROWS_PARAMS values in host_step_put's order: name, ord,
+ * attempts, result, started_at, completed_at, duration, result_bytes. It
+ * sets every column the way db_step_save would for such a row. DB_ROWS_MAX
+ * rows keep a batch within the platform's 100 bound parameters. The hosts
+ * (shim/host.js through ab_rows_sql, tests/native/host_native.c) build it
+ * from these. */
+#define DB_ROWS_HEAD                                                                      \
+    "INSERT INTO ab_steps (name, ord, type, status, attempts, result, started_at,"        \
+    " completed_at, duration, result_bytes) VALUES "
+#define DB_ROWS_TUPLE "(?, ?, 'do', 'completed', ?, ?, ?, ?, ?, ?)"
+#define DB_ROWS_TAIL                                                                      \
+    " ON CONFLICT (name) DO UPDATE SET status = excluded.status,"                         \
+    " attempts = excluded.attempts, result = excluded.result, error = NULL,"              \
+    " started_at = excluded.started_at, completed_at = excluded.completed_at,"            \
+    " duration = excluded.duration, wake_at = NULL, history = NULL,"                      \
+    " result_bytes = excluded.result_bytes, request = NULL, io_token = NULL,"             \
+    " outcome = NULL, done_seq = 0"
+#define DB_ROWS_PARAMS 8
+#define DB_ROWS_MAX 12
+
 /* All steps in first-seen order, in one statement. */
 int db_steps_load(cx *X, db_step **steps, int *count);
+/* Writes the step's row: a completed do step without history through
+ * host_step_put (queued, written in batches), any other by a statement. */
 int db_step_save(cx *X, const db_step *s);
 /* At most limit steps with ord > after_ord, in order (a page of Status). */
 int db_steps_page(cx *X, int after_ord, int limit, db_step **steps, int *count);

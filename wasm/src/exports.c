@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "db.h"
 #include "edge.h"
 #include "eng.h"
 #include "http.h"
@@ -199,3 +200,16 @@ AB_EXPORT("ab_ack") void ab_ack(cx *h, const char *body, uint32_t len) {
 }
 
 AB_EXPORT("ab_ws_close_code") int32_t ab_ws_close_code(int32_t code) { return api_ws_close_code(code); }
+
+AB_EXPORT("ab_rows_sql") const uint32_t *ab_rows_sql(void) {
+    static const char head[] = DB_ROWS_HEAD, tuple[] = DB_ROWS_TUPLE, tail[] = DB_ROWS_TAIL;
+    static uint32_t out[7];
+    out[0] = (uint32_t)(uintptr_t)head;
+    out[1] = sizeof head - 1;
+    out[2] = (uint32_t)(uintptr_t)tuple;
+    out[3] = sizeof tuple - 1;
+    out[4] = (uint32_t)(uintptr_t)tail;
+    out[5] = sizeof tail - 1;
+    out[6] = DB_ROWS_MAX;
+    return out;
+}

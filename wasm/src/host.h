@@ -28,7 +28,22 @@
 AB_IMPORT("sql_exec")
 int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int32_t params_len);
 
-/* Copies the pending result of the last host_sql_exec into dst. */
+/* Queues the row of a do step that completed without history: the most
+ * common write by far (one per executed step). The host writes queued rows
+ * as one multi-row statement (db.h DB_ROWS_*) of up to DB_ROWS_MAX rows:
+ * when that many are queued, before the next host_sql_exec, when the
+ * export returns and when the call traps — so every row queued before a
+ * trap is stored, as if it had been a statement of its own. Values cross as
+ * values: no JSON, no statement text. Returns 0, or -n - 1 when writing the
+ * batch failed (an n-byte message waits for host_take). host_sql_exec also
+ * reports a failed batch, as its own failure. */
+AB_IMPORT("step_put")
+int32_t host_step_put(const char *name, int32_t name_len, const char *result, int32_t result_len,
+                      int32_t ord, int32_t attempts, double started_at, double completed_at,
+                      double duration, int32_t result_bytes);
+
+/* Copies the pending result of the last host_sql_exec (or failed
+ * host_step_put) into dst. */
 AB_IMPORT("take")
 void host_take(char *dst);
 
