@@ -33,6 +33,8 @@ export class WorkflowRunner extends DurableObject {
     this.outcomes = [];
     this.draining = false;
     this.restWaiters = new Set();
+    this.toDeliver = null; // listing entries waiting for their event (shard -> entry)
+    this.alarmAt = undefined;
   }
 
   /** The application's engine (createEngine) and activities: createAblauf
@@ -87,16 +89,21 @@ export class WorkflowRunner extends DurableObject {
     return gen;
   }
 
+  // The alarm as this object last set it (undefined: unknown, after a
+  // restart or once it fired), so deciding the same alarm again costs no
+  // storage call: most events end with the alarm they found.
   async setAlarm(at) {
+    if (at === this.alarmAt) return;
+    this.alarmAt = undefined;
     if (at < 0) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
   }
 
   // Applies what the engine decided: the alarm first (while listing entries
   // are pending it is due soon, so an isolate that dies before delivering
-  // loses nothing), then the outbox's listing entries. Puts are idempotent
-  // and ordered by updatedAt on the shard; what arrived is acknowledged, and
-  // the engine sets the alarm again (back to the instance's own timer).
+  // loses nothing), the I/O jobs once their markers are durable, and the
+  // outbox's listing entries after the answer (deliverLater).
   async apply(h) {
     if (h.alarm !== undefined) await this.setAlarm(h.alarm);
     for (const token of h.ioCancels) {
@@ -110,24 +117,42 @@ export class WorkflowRunner extends DurableObject {
       await this.ctx.storage.sync();
       for (const job of h.ioJobs) this.perform(job);
     }
-    if (h.indexPuts.length === 0) return;
-    const ns = this.env.WORKFLOW_RUNNER;
-    const arrived = [];
-    await Promise.all(h.indexPuts.map(async ([shard, entry]) => {
-      try {
-        const res = await ns.get(ns.idFromName(shard)).fetch('https://index/__index/put', {
-          method: 'POST', body: entry, headers: { 'content-type': 'application/json' },
-        });
-        if (res.ok) arrived.push([shard, entry]);
-        else console.error(`[ablauf] index ${shard}: ${res.status} ${await res.text()}`);
-      } catch (err) {
-        console.error(`[ablauf] index ${shard}: ${err}`); // the alarm offers it again
-      }
-    }));
-    if (arrived.length === 0) return;
-    const h2 = this.host();
-    this.engine.ack(h2, arrived);
-    if (h2.alarm !== undefined && h2.alarm !== h.alarm) await this.setAlarm(h2.alarm);
+    if (h.indexPuts.length > 0) this.deliverLater(h.indexPuts);
+  }
+
+  // Listing entries travel to their shards in an event of their own, queued
+  // behind the one that offered them, so no answer waits for a write to
+  // another object. Entries offered while a delivery waits join it (the
+  // newest per shard: a shard keeps the newest anyway). Puts are idempotent
+  // and ordered by updatedAt on the shard; what arrived is acknowledged, and
+  // the engine sets the alarm again (back to the instance's own timer).
+  deliverLater(puts) {
+    const first = !this.toDeliver;
+    this.toDeliver ??= new Map();
+    for (const [shard, entry] of puts) this.toDeliver.set(shard, entry);
+    if (!first) return;
+    const run = this.serial(() => this.survive(async () => {
+      const batch = [...this.toDeliver];
+      this.toDeliver = null;
+      const ns = this.env.WORKFLOW_RUNNER;
+      const arrived = [];
+      await Promise.all(batch.map(async ([shard, entry]) => {
+        try {
+          const res = await ns.get(ns.idFromName(shard)).fetch('https://index/__index/put', {
+            method: 'POST', body: entry, headers: { 'content-type': 'application/json' },
+          });
+          if (res.ok) arrived.push([shard, entry]);
+          else console.error(`[ablauf] index ${shard}: ${res.status} ${await res.text()}`);
+        } catch (err) {
+          console.error(`[ablauf] index ${shard}: ${err}`); // the alarm offers it again
+        }
+      }));
+      if (arrived.length === 0) return;
+      const h = this.host();
+      this.engine.ack(h, arrived);
+      if (h.alarm !== undefined) await this.setAlarm(h.alarm);
+    })).catch((err) => console.error(`[ablauf] delivering listing entries: ${err && err.stack || err}`));
+    if (this.ctx.waitUntil) this.ctx.waitUntil(run);
   }
 
   // Performs one attempt the engine started. It counts as in flight until its
@@ -285,6 +310,7 @@ export class WorkflowRunner extends DurableObject {
   // the alarm asks again shortly instead; that event sets the alarm itself
   // when it ends, and its decision wins.
   alarm() {
+    this.alarmAt = undefined; // the runtime took it off
     if (this.busy > 0) return this.ctx.storage.setAlarm(Date.now() + ALARM_RETRY_MS);
     return this.serial(() => this.runAlarm());
   }

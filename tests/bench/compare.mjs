@@ -16,13 +16,13 @@
 // machine load and steal per scenario; writes build/bench-compare.json.
 // BENCH_QUICK=1: fewer repetitions. BENCH_REPEAT=n overrides them.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { freePort, startDevServer } from '../support/devserver.js';
 import { fanout } from './fanout.js';
-import { median, post } from './common.js';
+import { innerUrl, median, post } from './common.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const REPEAT = Number(process.env.BENCH_REPEAT || (QUICK ? 3 : 7));
@@ -66,30 +66,6 @@ async function quiet(maxMs = 15000) {
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : null;
-}
-
-/** The URL of `pid`'s listening socket that answers `path` with 200: the
- *  runtime workerd's entry socket (it also listens for the inspector and a
- *  debug port). Null when none does. */
-async function innerUrl(pid, path) {
-  const inodes = new Set();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]);
-    } catch { /* closed */ }
-  }
-  const ports = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f[3] === '0A' && inodes.has(f[9])) // LISTEN
-    .map((f) => parseInt(f[1].split(':')[1], 16));
-  for (const port of ports) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return `http://127.0.0.1:${port}`;
-    } catch { /* not HTTP */ }
-  }
-  return null;
 }
 
 /** Bytes of what `wrangler deploy --dry-run` would upload: every file, and gzipped. */

@@ -104,4 +104,25 @@ describe('concurrent requests to one instance', () => {
       expectNoDeath(s);
     }
   });
+
+  it('the listing catches up with 30 concurrent creates and their changes, delivered after each answer', async () => {
+    const run = Date.now();
+    const ids = Array.from({ length: 30 }, (_, i) => `cl-${run}-${i}`);
+    const created = await Promise.all(ids.map((id) => call('POST', '', { type: 'test', id, payload: { name: 'Lu' } })));
+    for (const c of created) expect(c.status).toBe(201);
+    // half of them move on: sleeping -> waiting
+    await Promise.all(ids.slice(0, 15).map((id) => call('POST', `/${id}/_advance`)));
+    const want = new Map(ids.map((id, i) => [id, i < 15 ? 'waiting' : 'sleeping']));
+    // No answer waited for the index shards; within a few seconds every
+    // entry is there, with the status of the instance's last change.
+    let listed = new Map();
+    for (const deadline = Date.now() + 10000; Date.now() < deadline;) {
+      const l = await call('GET', '?type=test&limit=1000');
+      expect(l.status).toBe(200);
+      listed = new Map(l.body.workflows.filter((w) => want.has(w.id)).map((w) => [w.id, w.status]));
+      if ([...want].every(([id, st]) => listed.get(id) === st)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(Object.fromEntries(listed)).toEqual(Object.fromEntries(want));
+  });
 });

@@ -536,6 +536,7 @@ static char *rows_flush(void) {
     }
     buf_puts(&q, DB_ROWS_TAIL);
     sql_calls++;
+    if (getenv("HN_SQL_LOG")) fprintf(stderr, "[sql %s] (%d queued step rows)\n", o->name, o->nrows);
     char *err = NULL;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(o->db, q.p, (int)q.len, &st, NULL) == SQLITE_OK) {
@@ -612,6 +613,7 @@ int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int3
     char *failed = rows_flush(); /* queued rows come first, in order */
     if (failed != NULL) return rows_failed(failed);
     sql_calls++;
+    if (getenv("HN_SQL_LOG")) fprintf(stderr, "[sql %s] %.*s\n", obj()->name, (int)sql_len, sql);
 
     param *ps;
     int np;

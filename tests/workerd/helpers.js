@@ -194,9 +194,23 @@ export function stubOf(id) {
   return env.WORKFLOW_RUNNER.get(env.WORKFLOW_RUNNER.idFromName(id));
 }
 
-/** The object's alarm time (ms) or null. */
+/** The object's alarm time (ms) or null, once the events it has queued have
+ *  run: the listing entry of an answer is delivered after it, in an event
+ *  of its own, and the alarm covers it (5 s) until the shard acknowledged. */
 export function alarmAt(id) {
-  return runInDurableObject(stubOf(id), (_o, state) => state.storage.getAlarm());
+  return runInDurableObject(stubOf(id), async (o, state) => {
+    await idle(o);
+    return state.storage.getAlarm();
+  });
+}
+
+/** Resolves once the object's queue of events is empty (a delivery queued by
+ *  the last event included). */
+export async function idle(o) {
+  for (let q = null; q !== o.queue;) {
+    q = o.queue;
+    await q;
+  }
 }
 
 /**
@@ -205,7 +219,11 @@ export function alarmAt(id) {
  * only. Use right after a response that armed a short timer.
  */
 export function disarm(id) {
-  return runInDurableObject(stubOf(id), (_o, state) => state.storage.deleteAlarm());
+  return runInDurableObject(stubOf(id), async (o, state) => {
+    await idle(o); // a pending delivery's acknowledgement sets the alarm again
+    await state.storage.deleteAlarm();
+    o.alarmAt = undefined; // the runner's record of its alarm (runner.js setAlarm)
+  });
 }
 
 /** Collects every page of a listing query. */

@@ -2,7 +2,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import {
-  AT_REST, advanced, created, expectError, expectStatusShape, sendEvent, statusOf, stepOf, stubOf, uid,
+  AT_REST, advanced, alarmAt, created, expectError, expectStatusShape, sendEvent, statusOf, stepOf, stubOf, uid,
 } from './helpers.js';
 
 /** Creates a `test` instance and drives it to the approval wait. */
@@ -13,10 +13,6 @@ async function toWaiting(name) {
   const w = await advanced(id);
   expect(w.status).toBe('waiting');
   return { id, status: w };
-}
-
-async function alarmAt(id) {
-  return runInDurableObject(stubOf(id), (_o, state) => state.storage.getAlarm());
 }
 
 describe('test workflow', () => {
