@@ -75,7 +75,7 @@ export function expand(appDir, patterns) {
 // --- compiling -----------------------------------------------------------------------
 
 const WARN = ['-std=c11', '-pedantic', '-Wall', '-Wextra', '-Wno-unused-parameter'];
-const TARGET = ['-Os', '-flto', '-DAB_WASM=1', '-DNDEBUG'];
+const TARGET = ['-Oz', '-flto', '-DAB_WASM=1', '-DNDEBUG'];
 const LINK = ['-mexec-model=reactor', '-Wl,--stack-first', '-Wl,-z,stack-size=1048576', '-Wl,--initial-memory=4194304',
   '-Wl,--max-memory=67108864', process.env.ABLAUF_WASM_NAMES === '1' ? '-Wl,--strip-debug' : '-Wl,--strip-all', '-Wl,--gc-sections'];
 

@@ -4,13 +4,30 @@
 // (app.js) and the binding client both call it.
 import { EngineTrap, makeHost } from './host.js';
 import { abortedResponse, describe, internalError, readBody, toResponse } from './http.js';
-import { dashboardHtml, clientJs } from '../build/assets.js';
+import { clientGz, dashboardGz } from '../build/assets.js';
 
 function addHeaders(response, headers) {
   if (!headers || response.status === 101) return response;
   const r = new Response(response.body, response);
   for (const [k, v] of Object.entries(headers)) r.headers.set(k, v);
   return r;
+}
+
+// The dashboard and client.js travel gzipped in the bundle (build/assets.js):
+// sent as they are to a client that accepts gzip, inflated for one that does not.
+const ASSETS = {
+  dashboard: { gz: dashboardGz, type: 'text/html; charset=utf-8' },
+  client: { gz: clientGz, type: 'text/javascript; charset=utf-8' },
+};
+
+function asset(name, request) {
+  const a = ASSETS[name];
+  a.bytes ??= Uint8Array.from(atob(a.gz), (c) => c.charCodeAt(0));
+  const headers = { 'content-type': a.type, 'cache-control': 'no-cache', vary: 'accept-encoding' };
+  if (/\bgzip\b/i.test(request.headers.get('accept-encoding') || '')) {
+    return new Response(a.bytes, { headers: { ...headers, 'content-encoding': 'gzip' }, encodeBody: 'manual' });
+  }
+  return new Response(new Response(a.bytes).body.pipeThrough(new DecompressionStream('gzip')), { headers });
 }
 
 /**
@@ -55,10 +72,6 @@ async function handle(engine, dashboard, request, env) {
     return new Response(JSON.stringify({ error: { code: 'RESOURCE_NOT_FOUND', message: 'Not found', status: 404, source: 'api' } }),
       { status: 404, headers: { 'content-type': 'application/json' } });
   }
-  if (m.asset) {
-    const text = m.asset === 'dashboard' ? dashboardHtml : clientJs;
-    const type = m.asset === 'dashboard' ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8';
-    return new Response(text, { status: 200, headers: { 'content-type': type, 'cache-control': 'no-cache' } });
-  }
+  if (m.asset) return asset(m.asset, request);
   return toResponse(out);
 }

@@ -71,6 +71,28 @@ describe('dashboard in headless Chromium', () => {
     if (http) await new Promise((r) => http.close(r));
   });
 
+  it('comes over HTTP gzipped to a client that accepts gzip, and plain to one that does not', async () => {
+    const { request } = await import('node:http');
+    const { gunzipSync } = await import('node:zlib');
+    const get = (path, headers) => new Promise((resolve, reject) => {
+      request(`${base}${path}`, { headers }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, bytes: Buffer.concat(chunks) }));
+      }).on('error', reject).end();
+    });
+    for (const [path, marker] of [['/__ablauf/', '<title>Ablauf dashboard</title>'], ['/__ablauf/client.js', 'createAblaufClient']]) {
+      const plain = await get(path, {});
+      expect(plain.status).toBe(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.bytes.toString('utf8')).toContain(marker);
+      const zipped = await get(path, { 'accept-encoding': 'gzip' });
+      expect(zipped.status).toBe(200);
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(zipped.bytes).toString('utf8')).toBe(plain.bytes.toString('utf8'));
+    }
+  });
+
   it('lists the registered types in the start form', async () => {
     const options = await page.locator('#start-type option').allTextContents();
     expect(options).toEqual(expect.arrayContaining(['echo', 'live-progress', 'sse-test']));

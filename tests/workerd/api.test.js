@@ -219,6 +219,28 @@ describe('routing', () => {
     expect(res.headers.get('location')).toBe(`${ORIGIN}/__ablauf/`);
   });
 
+  it('serves the dashboard and client.js gzipped to a client that accepts gzip, inflated to one that does not', async () => {
+    for (const [path, type, marker] of [['/__ablauf/', 'text/html', '<title>Ablauf dashboard</title>'],
+      ['/__ablauf/client.js', 'text/javascript', 'createAblaufClient']]) {
+      const plain = await SELF.fetch(`${ORIGIN}${path}`, { headers: { 'accept-encoding': 'identity' } });
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get('content-type')).toContain(type);
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      const text = await plain.text();
+      expect(text).toContain(marker);
+      const zipped = await SELF.fetch(`${ORIGIN}${path}`, { headers: { 'accept-encoding': 'gzip, br' } });
+      expect(zipped.status).toBe(200);
+      expect(zipped.headers.get('vary')).toBe('accept-encoding');
+      expect(zipped.headers.get('content-encoding')).toBe('gzip');
+      // the runtime inflates it on the way to this test (a browser does the same)
+      const bytes = new Uint8Array(await zipped.arrayBuffer());
+      const inflated = bytes[0] === 0x1f && bytes[1] === 0x8b
+        ? await new Response(new Response(bytes).body.pipeThrough(new DecompressionStream('gzip'))).text()
+        : new TextDecoder().decode(bytes);
+      expect(inflated).toBe(text);
+    }
+  });
+
   it('answers a known route with the wrong method with 405 METHOD_NOT_ALLOWED', async () => {
     const id = uid('method');
     const cases = [
