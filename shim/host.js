@@ -24,7 +24,9 @@
 //   - Imports are synchronous. sql_exec runs one statement on h.sql (the
 //     SqlStorage API: exec(sql, ...params).raw()) and returns n >= 0 (the rows,
 //     a JSON array of arrays, n bytes) or -n - 1 (an n-byte error message);
-//     C allocates n bytes and take(dst) copies them. step_put queues the
+//     C allocates n bytes and take(dst) copies them. sql_query is the same
+//     with the rows in binary (wasm/src/host.h: tags, f64s, NUL-terminated
+//     UTF-8), for every query but the export's. step_put queues the
 //     values of a completed step's row; queued rows are written as one
 //     statement (ab_rows_sql: head + tuple per row + tail) when ab_rows_sql's
 //     count is reached, before the next sql_exec, when the export returns
@@ -170,6 +172,64 @@ function instantiate(module) {
     }
   }
 
+  // The binary rows of sql_query (wasm/src/host.h): u32 rows, u32 columns,
+  // then per value a tag (0 NULL, 1 f64, 2 text: u32 length, UTF-8, NUL).
+  // One buffer, grown as needed and reused: take() copies it out at once.
+  let out = new Uint8Array(1 << 16);
+  let dv = new DataView(out.buffer);
+
+  function room(at, n) {
+    if (at + n <= out.length) return;
+    let size = out.length * 2;
+    while (size < at + n) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(out.subarray(0, at));
+    out = bigger;
+    dv = new DataView(out.buffer);
+  }
+
+  function encodeRows(cursor) {
+    let n = 0;
+    let ncols = 0;
+    let at = 8;
+    for (const row of cursor) {
+      if (n++ === 0) ncols = row.length;
+      for (const v of row) {
+        if (v === null) {
+          room(at, 1);
+          out[at++] = 0;
+        } else if (typeof v === 'number' || typeof v === 'bigint') {
+          room(at, 9);
+          out[at] = 1;
+          dv.setFloat64(at + 1, Number(v), true);
+          at += 9;
+        } else if (typeof v === 'string') {
+          const len = v.length;
+          room(at, 6 + len * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
+          out[at] = 2;
+          // ASCII by hand (names, statuses, most JSON), the rest by the encoder.
+          let p = at + 5;
+          let i = 0;
+          for (; i < len; i++) {
+            const c = v.charCodeAt(i);
+            if (c >= 0x80) break;
+            out[p++] = c;
+          }
+          if (i < len) p += enc.encodeInto(i === 0 ? v : v.slice(i), out.subarray(p)).written;
+          dv.setUint32(at + 1, p - at - 5, true);
+          out[p++] = 0;
+          at = p;
+        } else {
+          throw new TypeError('a column holds a value the engine never stores (a BLOB?)');
+        }
+      }
+    }
+    room(0, 8);
+    dv.setUint32(0, n, true);
+    dv.setUint32(4, ncols, true);
+    return out.subarray(0, at);
+  }
+
   /** Leaves an error message for take(); returns the code C expects. */
   function failWith(message) {
     pending = enc.encode(message);
@@ -192,6 +252,19 @@ function instantiate(module) {
           return failWith(String(err && err.message ? err.message : err));
         }
       },
+      sql_query(sqlPtr, sqlLen, paramsPtr, paramsLen) {
+        const failed = flushRows(host.sql); // queued rows come first, in order
+        if (failed) return failWith(failed);
+        const sql = str(sqlPtr, sqlLen);
+        const params = JSON.parse(str(paramsPtr, paramsLen));
+        try {
+          if (!host.sql) throw new Error('this host has no storage');
+          pending = encodeRows(host.sql.exec(sql, ...params).raw());
+          return pending.length;
+        } catch (err) {
+          return failWith(String(err && err.message ? err.message : err));
+        }
+      },
       step_put(namePtr, nameLen, resultPtr, resultLen, ord, attempts, startedAt, completedAt, duration, bytes) {
         rows ??= readRowsSql();
         queued.push(str(namePtr, nameLen), ord, attempts, str(resultPtr, resultLen), startedAt, completedAt, duration, bytes);
@@ -202,6 +275,10 @@ function instantiate(module) {
       take(dst) {
         view(dst, pending.length).set(pending);
         pending = null;
+        if (out.length > 1 << 20) { // a big page once: do not keep its buffer
+          out = new Uint8Array(1 << 16);
+          dv = new DataView(out.buffer);
+        }
       },
       now: () => Date.now(),
       random(dst, len) {

@@ -601,7 +601,49 @@ int32_t host_step_put(const char *name, int32_t name_len, const char *result, in
     return err ? rows_failed(err) : 0;
 }
 
+/* One value of a row in the binary form of host_sql_query (host.h). */
+static void write_value_bin(buf *b, sqlite3_stmt *st, int c) {
+    unsigned char tag;
+    switch (sqlite3_column_type(st, c)) {
+    case SQLITE_NULL:
+        tag = 0;
+        buf_add(b, (const char *)&tag, 1);
+        break;
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT: {
+        double d = sqlite3_column_double(st, c);
+        tag = 1;
+        buf_add(b, (const char *)&tag, 1);
+        buf_add(b, (const char *)&d, sizeof d);
+        break;
+    }
+    default: { /* TEXT (and BLOB, which the engine never stores) */
+        const unsigned char *t = sqlite3_column_text(st, c);
+        uint32_t len = (uint32_t)sqlite3_column_bytes(st, c);
+        tag = 2;
+        buf_add(b, (const char *)&tag, 1);
+        buf_add(b, (const char *)&len, sizeof len);
+        buf_add(b, t ? (const char *)t : "", len);
+        buf_add(b, "", 1);
+        break;
+    }
+    }
+}
+
+static int32_t run_sql(const char *sql, int32_t sql_len, const char *params, int32_t params_len,
+                       int binary);
+
 int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int32_t params_len) {
+    return run_sql(sql, sql_len, params, params_len, 0);
+}
+
+int32_t host_sql_query(const char *sql, int32_t sql_len, const char *params, int32_t params_len) {
+    return run_sql(sql, sql_len, params, params_len, 1);
+}
+
+/* Both: the rows as JSON (host_sql_exec) or binary (host_sql_query). */
+static int32_t run_sql(const char *sql, int32_t sql_len, const char *params, int32_t params_len,
+                       int binary) {
     if (trap_env != NULL && trap_countdown == 0) {
         jmp_buf *env = trap_env;
         trap_countdown = -1;
@@ -622,8 +664,10 @@ int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int3
 
     sqlite3 *db = obj()->db;
     buf rows = {0};
-    buf_add(&rows, "[", 1);
+    if (binary) buf_add(&rows, "\0\0\0\0\0\0\0\0", 8); /* the counts, set at the end */
+    else buf_add(&rows, "[", 1);
     int nrows = 0;
+    uint32_t ncols = 0;
     const char *p = sql, *end = sql + sql_len;
     char *errmsg = NULL;
     int bound = 0;
@@ -665,6 +709,12 @@ int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int3
         }
         int rc = SQLITE_DONE;
         while (errmsg == NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (binary) {
+                ncols = (uint32_t)sqlite3_column_count(st);
+                nrows++;
+                for (int c = 0; c < (int)ncols; c++) write_value_bin(&rows, st, c);
+                continue;
+            }
             if (nrows++) buf_add(&rows, ",", 1);
             write_row(&rows, st);
         }
@@ -677,7 +727,13 @@ int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int3
         free(rows.p);
         return answer(errmsg, strlen(errmsg), 0);
     }
-    buf_add(&rows, "]", 1);
+    if (binary) {
+        uint32_t n = (uint32_t)nrows;
+        memcpy(rows.p, &n, 4);
+        memcpy(rows.p + 4, &ncols, 4);
+    } else {
+        buf_add(&rows, "]", 1);
+    }
     return answer(rows.p, rows.len, 1);
 }
 

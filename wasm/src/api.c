@@ -305,7 +305,7 @@ static int export(cx *X, const route_match *m, http_response *res) {
     if (in == NULL || strcmp(in->id, m->instance) != 0) return not_found(X, res, m->instance);
     sb_init(X, &out);
     sb_printf(&out, "{\"format\":\"ablauf-export\",\"schemaVersion\":%d,\"id\":", DB_SCHEMA_VERSION);
-    sb_json_string(&out, in->id);
+    json_put_string(&out, in->id);
     sb_puts(&out, ",\"tables\":");
     if (db_export(X, &out) != CX_OK) return http_fail(X, res);
     sb_puts(&out, "}");

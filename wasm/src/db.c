@@ -9,9 +9,56 @@
 #include "json.h"
 #include "sb.h"
 
-/* Copies the host's pending answer out: n >= 0 bytes of rows (parsed into
- * *rows when rows is not NULL), or -n - 1 bytes of an error message. */
-static int take_answer(cx *X, int32_t n, cJSON **rows) {
+/* --- rows ------------------------------------------------------------------
+ * A query's rows arrive in the host's binary form (host.h host_sql_query):
+ * a count of rows and of columns, then each value as a tag and its bytes.
+ * They are checked once on arrival, so the cursors below read them without
+ * further bounds checks. Text values end in a NUL inside the buffer. */
+
+typedef struct rowset {
+    int n, ncols;
+    const unsigned char *at, *end; /* the next row's first value; the end */
+} rowset;
+
+enum { V_NULL = 0, V_NUM = 1, V_TEXT = 2 };
+
+static uint32_t u32_at(const unsigned char *p) {
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The value at p and its end (NULL if it runs past end or is malformed). */
+static const unsigned char *value_end(const unsigned char *p, const unsigned char *end) {
+    if (p >= end) return NULL;
+    switch (*p) {
+    case V_NULL: return p + 1;
+    case V_NUM: return end - p >= 9 ? p + 9 : NULL;
+    case V_TEXT: {
+        if (end - p < 5) return NULL;
+        uint32_t len = u32_at(p + 1);
+        if ((size_t)(end - p - 5) < (size_t)len + 1 || p[5 + len] != '\0') return NULL;
+        return p + 5 + len + 1;
+    }
+    default: return NULL;
+    }
+}
+
+static int rows_check(const unsigned char *buf, size_t len, rowset *out) {
+    if (len < 8) return -1;
+    uint32_t n = u32_at(buf), ncols = u32_at(buf + 4);
+    if (n > INT32_MAX || ncols > INT32_MAX) return -1;
+    const unsigned char *p = buf + 8, *end = buf + len;
+    for (uint64_t i = 0, total = (uint64_t)n * ncols; i < total; i++)
+        if ((p = value_end(p, end)) == NULL) return -1;
+    if (p != end) return -1;
+    *out = (rowset){(int)n, (int)ncols, buf + 8, end};
+    return 0;
+}
+
+/* Copies the host's pending answer out: n >= 0 bytes of rows (checked into
+ * *out when out is not NULL), or -n - 1 bytes of an error message. */
+static int take_answer(cx *X, int32_t n, rowset *out) {
     int32_t len = n >= 0 ? n : -n - 1;
     char *buf = cx_alloc(X, (size_t)len + 1);
     if (buf == NULL) {
@@ -23,23 +70,20 @@ static int take_answer(cx *X, int32_t n, cJSON **rows) {
     host_take(buf);
     buf[len] = '\0';
     if (n < 0) return cx_fail(X, CX_STORAGE, cx_keep_str(X, buf)); /* buf may be scratch */
-    if (rows != NULL) {
-        *rows = cJSON_ParseWithLength(buf, (size_t)len);
-        if (*rows == NULL) {
-            if (X->rc == CX_NOMEM) return CX_NOMEM;
-            return cx_fail(X, CX_STORAGE, "malformed rows from the host");
-        }
-    }
+    if (out != NULL && rows_check((const unsigned char *)buf, (size_t)len, out) != 0)
+        return cx_fail(X, CX_STORAGE, "malformed rows from the host");
     return CX_OK;
 }
 
-int db_exec(cx *X, const char *sql, const cJSON *params, cJSON **rows) {
+/* Runs sql with params (a JSON array; NULL: none). *out (may be NULL)
+ * receives its rows. */
+static int db_exec(cx *X, const char *sql, const cJSON *params, rowset *out) {
     char *ptext = NULL;
-    if (rows) *rows = NULL;
+    if (out) *out = (rowset){0, 0, NULL, NULL};
     if (params != NULL && (ptext = json_print(X, params)) == NULL) return cx_nomem(X);
-    int32_t n = host_sql_exec(sql, (int32_t)strlen(sql), ptext ? ptext : "[]",
-                              ptext ? (int32_t)strlen(ptext) : 2);
-    return take_answer(X, n, rows);
+    int32_t n = host_sql_query(sql, (int32_t)strlen(sql), ptext ? ptext : "[]",
+                               ptext ? (int32_t)strlen(ptext) : 2);
+    return take_answer(X, n, out);
 }
 
 /* --- parameters ---------------------------------------------------------- */
@@ -69,48 +113,75 @@ static cJSON *params(const char *fmt, ...) {
 
 /* Runs sql with a params array built by params(): NULL means its
  * construction ran out of memory. */
-static int exec_p(cx *X, const char *sql, cJSON *p, cJSON **rows) {
+static int exec_p(cx *X, const char *sql, cJSON *p, rowset *out) {
     if (p == NULL) return cx_nomem(X);
-    return db_exec(X, sql, p, rows);
+    return db_exec(X, sql, p, out);
 }
 
 /* --- row access ------------------------------------------------------------
- * A row is a cJSON array; a col cursor walks it once, column by column, in
- * the order of the SELECT. */
+ * next_row hands out a col cursor on the next row and moves past it; the
+ * cursor walks the row once, column by column, in the order of the SELECT.
+ * Reading past the row's last column gives NULLs. */
 
 typedef struct col {
     cx *X;
-    const cJSON *at;
+    const unsigned char *at;
+    int left; /* columns not read yet */
     int nomem;
 } col;
 
-static col cols(cx *X, const cJSON *row) { return (col){X, row ? row->child : NULL, 0}; }
+/* The end of a value that rows_check has passed. */
+static const unsigned char *skip(const unsigned char *v) {
+    return v[0] == V_NULL ? v + 1 : v[0] == V_NUM ? v + 9 : v + 5 + u32_at(v + 1) + 1;
+}
 
-static const cJSON *col_next(col *k) {
-    const cJSON *v = k->at;
-    if (v) k->at = v->next;
-    return v;
+static int next_row(cx *X, rowset *r, col *k) {
+    if (r->n <= 0) return 0;
+    *k = (col){X, r->at, r->ncols, 0};
+    for (int i = 0; i < r->ncols; i++) r->at = skip(r->at);
+    r->n--;
+    return 1;
+}
+
+/* A cursor on the first row; with no rows, one that reads NULLs. */
+static col first_row(cx *X, rowset *r) {
+    col k = {X, NULL, 0, 0};
+    next_row(X, r, &k);
+    return k;
+}
+
+/* The next value: its tag, and where its bytes begin. */
+static int col_next(col *k, const unsigned char **bytes) {
+    if (k->left <= 0) return V_NULL;
+    const unsigned char *v = k->at;
+    k->at = skip(v);
+    k->left--;
+    *bytes = v + 1;
+    return v[0];
 }
 
 /* The rows live in scratch (see SCRATCH below); strings handed out are
  * copied into the call's arena. A failed copy sets k->nomem. */
 static char *col_str(col *k) {
-    const cJSON *v = col_next(k);
-    if (!cJSON_IsString(v)) return NULL;
-    char *s = cx_keep_str(k->X, v->valuestring);
+    const unsigned char *b;
+    if (col_next(k, &b) != V_TEXT) return NULL;
+    char *s = cx_keep(k->X, b + 4, (size_t)u32_at(b) + 1);
     if (s == NULL) k->nomem = 1;
     return s;
 }
 
 /* A column compared, not kept (statuses, kinds). */
 static const char *col_peek(col *k) {
-    const cJSON *v = col_next(k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    const unsigned char *b;
+    return col_next(k, &b) == V_TEXT ? (const char *)b + 4 : NULL;
 }
 
 static double col_num(col *k) {
-    const cJSON *v = col_next(k);
-    return cJSON_IsNumber(v) ? v->valuedouble : DB_NULL_TIME;
+    const unsigned char *b;
+    if (col_next(k, &b) != V_NUM) return DB_NULL_TIME;
+    double d;
+    memcpy(&d, b, sizeof d);
+    return d;
 }
 
 static int64_t col_int(col *k) {
@@ -135,7 +206,7 @@ static int64_t col_int(col *k) {
     } while (0)
 
 /* Runs sql expecting it may fail (a probe): the failure is not recorded. */
-static int probe(cx *X, const char *sql, cJSON **rows) {
+static int probe(cx *X, const char *sql, rowset *rows) {
     cx_rc rc0 = X->rc;
     const char *msg0 = X->msg;
     int rc = db_exec(X, sql, NULL, rows);
@@ -281,11 +352,11 @@ static const char schema_current[] =
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 static int migrate_(cx *X) {
-    cJSON *rows;
+    rowset rows;
     int version = 0;
     int rc = probe(X, "SELECT value FROM ab_meta WHERE key = 'schema_version'", &rows);
     if (rc == CX_OK) {
-        col k = cols(X, cJSON_GetArrayItem(rows, 0));
+        col k = first_row(X, &rows);
         version = (int)col_int(&k);
         if (version < 0) version = 0;
     } else if (rc != CX_STORAGE) {
@@ -314,7 +385,7 @@ int db_migrate(cx *X) { SCRATCH(X, migrate_(X)); }
 /* --- instance ------------------------------------------------------------------ */
 
 static int instance_load_(cx *X, db_instance **out) {
-    cJSON *rows;
+    rowset rows;
     *out = NULL;
     /* v2 kept the result in ab_instance.result; v3 in ab_result */
     int rc = db_exec(X, "SELECT id, type, status, payload,"
@@ -322,11 +393,10 @@ static int instance_load_(cx *X, db_instance **out) {
                         " error_code, created_at, updated_at, result_bytes, event_open, died,"
                         " careful, deaths, timer_at FROM ab_instance LIMIT 1", NULL, &rows);
     if (rc != CX_OK) return rc;
-    cJSON *r = cJSON_GetArrayItem(rows, 0);
-    if (r == NULL) return CX_OK;
+    col k;
+    if (!next_row(X, &rows, &k)) return CX_OK;
     db_instance *in = cx_alloc_main(X, sizeof *in);
     if (in == NULL) return CX_NOMEM;
-    col k = cols(X, r);
     in->id = col_str(&k);
     in->type = col_str(&k);
     if ((rc = COL_ENUM(X, &k, state_inst_parse, &in->status)) != CX_OK) return rc;
@@ -386,11 +456,10 @@ int db_result_put(cx *X, const char *result) { SCRATCH(X, result_put_(X, result)
 
 /* Typed steps from the rows of a SELECT STEP_COLUMNS, written to dst (room
  * for every row). */
-static int steps_into(cx *X, const cJSON *rows, db_step *dst) {
+static int steps_into(cx *X, rowset *rows, db_step *dst) {
     int rc, i = 0;
-    for (const cJSON *r = rows->child; r; r = r->next, i++) {
+    for (col k; next_row(X, rows, &k); i++) {
         db_step *s = &dst[i];
-        col k = cols(X, r);
         s->name = col_str(&k);
         s->ord = (int)col_int(&k);
         if ((rc = COL_ENUM(X, &k, state_kind_parse, &s->kind)) != CX_OK) return rc;
@@ -413,8 +482,8 @@ static int steps_into(cx *X, const cJSON *rows, db_step *dst) {
     return CX_OK;
 }
 
-static int steps_from_rows(cx *X, const cJSON *rows, db_step **steps, int *count) {
-    int n = cJSON_GetArraySize(rows);
+static int steps_from_rows(cx *X, rowset *rows, db_step **steps, int *count) {
+    int n = rows->n;
     *steps = NULL;
     *count = 0;
     if (n == 0) return CX_OK;
@@ -434,21 +503,21 @@ static int steps_from_rows(cx *X, const cJSON *rows, db_step **steps, int *count
 #define LOAD_PAGE 2000
 
 static int count_(cx *X, int *n) {
-    cJSON *rows;
+    rowset rows;
     int rc = db_exec(X, "SELECT count(*) FROM ab_steps", NULL, &rows);
     if (rc != CX_OK) return rc;
-    col k = cols(X, cJSON_GetArrayItem(rows, 0));
+    col k = first_row(X, &rows);
     *n = (int)col_int(&k);
     return CX_OK;
 }
 
 static int page_into_(cx *X, int after, db_step *dst, int room, int *got) {
-    cJSON *rows;
+    rowset rows;
     int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps WHERE ord > ?1 ORDER BY ord LIMIT ?2",
                     params("ii", (int64_t)after, (int64_t)(room < LOAD_PAGE ? room : LOAD_PAGE)), &rows);
     if (rc != CX_OK) return rc;
-    *got = cJSON_GetArraySize(rows);
-    return steps_into(X, rows, dst);
+    *got = rows.n;
+    return steps_into(X, &rows, dst);
 }
 
 int db_steps_load(cx *X, db_step **steps, int *count) {
@@ -476,11 +545,11 @@ int db_steps_load(cx *X, db_step **steps, int *count) {
 }
 
 static int steps_page_(cx *X, int after_ord, int limit, db_step **steps, int *count) {
-    cJSON *rows;
+    rowset rows;
     int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps WHERE ord > ?1 ORDER BY ord LIMIT ?2",
                     params("ii", (int64_t)after_ord, (int64_t)limit), &rows);
     if (rc != CX_OK) return rc;
-    return steps_from_rows(X, rows, steps, count);
+    return steps_from_rows(X, &rows, steps, count);
 }
 
 int db_steps_page(cx *X, int after_ord, int limit, db_step **steps, int *count) {
@@ -489,14 +558,14 @@ int db_steps_page(cx *X, int after_ord, int limit, db_step **steps, int *count) 
 
 static int timeline_page_(cx *X, double after_at, int after_ord, int limit, db_step **steps,
                           int *count) {
-    cJSON *rows;
+    rowset rows;
     int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps"
                        " WHERE type IN ('do', 'fetch', 'call') AND started_at IS NOT NULL"
                        " AND (?1 IS NULL OR started_at > ?1 OR (started_at = ?1 AND ord > ?2))"
                        " ORDER BY started_at, ord LIMIT ?3",
                     params("dii", after_at, (int64_t)after_ord, (int64_t)limit), &rows);
     if (rc != CX_OK) return rc;
-    return steps_from_rows(X, rows, steps, count);
+    return steps_from_rows(X, &rows, steps, count);
 }
 
 int db_timeline_page(cx *X, double after_at, int after_ord, int limit, db_step **steps,
@@ -560,12 +629,12 @@ int db_steps_advance(cx *X, double now) { SCRATCH(X, steps_advance_(X, now)); }
 /* --- events ----------------------------------------------------------------------- */
 
 static int event_take_(cx *X, const char *name, char **payload) {
-    cJSON *rows;
+    rowset rows;
     *payload = NULL;
     int rc = exec_p(X, "DELETE FROM ab_events WHERE name = ?1 RETURNING payload",
                     params("s", name), &rows);
     if (rc != CX_OK) return rc;
-    col k = cols(X, cJSON_GetArrayItem(rows, 0));
+    col k = first_row(X, &rows);
     *payload = col_str(&k);
     if (k.nomem) return CX_NOMEM;
     return CX_OK;
@@ -586,18 +655,17 @@ int db_events_clear(cx *X) { SCRATCH(X, db_exec(X, "DELETE FROM ab_events", NULL
 /* --- updates ----------------------------------------------------------------------- */
 
 static int fired_load_(cx *X, char ***keys, int *n) {
-    cJSON *rows;
+    rowset rows;
     *keys = NULL;
     *n = 0;
     int rc = db_exec(X, "SELECT key FROM ab_fired UNION ALL"
                         " SELECT site FROM ab_updates WHERE site IS NOT NULL", NULL, &rows);
     if (rc != CX_OK) return rc;
-    int count = cJSON_GetArraySize(rows);
+    int count = rows.n;
     char **a = cx_alloc_main(X, sizeof *a * (size_t)(count + 1));
     if (a == NULL) return CX_NOMEM;
     int i = 0;
-    for (cJSON *r = rows->child; r; r = r->next) {
-        col k = cols(X, r);
+    for (col k; next_row(X, &rows, &k);) {
         char *key = col_str(&k);
         if (k.nomem) return CX_NOMEM;
         if (key) a[i++] = key;
@@ -617,12 +685,12 @@ int db_fired_add(cx *X, const char *key) { SCRATCH(X, fired_add_(X, key)); }
 
 static int update_add_(cx *X, const char *name, const char *data, double now, const char *site,
                   int64_t *seq) {
-    cJSON *rows;
+    rowset rows;
     int rc = exec_p(X, "INSERT INTO ab_updates (seq, name, data, created_at, site)"
                        " VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ab_updates), ?1, ?2, ?3, ?4)"
                        " RETURNING seq", params("ssds", name, data, now, site), &rows);
     if (rc != CX_OK) return rc;
-    col k = cols(X, cJSON_GetArrayItem(rows, 0));
+    col k = first_row(X, &rows);
     *seq = col_int(&k);
     return CX_OK;
 }
@@ -631,18 +699,17 @@ int db_update_add(cx *X, const char *name, const char *data, double now, const c
                   int64_t *seq) { SCRATCH(X, update_add_(X, name, data, now, site, seq)); }
 
 static int updates_after_(cx *X, int64_t after, db_update **out, int *n) {
-    cJSON *rows;
+    rowset rows;
     *out = NULL;
     *n = 0;
     int rc = exec_p(X, "SELECT seq, name, data, created_at FROM ab_updates WHERE seq > ?1"
                        " ORDER BY seq", params("i", after), &rows);
     if (rc != CX_OK) return rc;
-    int count = cJSON_GetArraySize(rows);
+    int count = rows.n;
     db_update *u = cx_alloc_main(X, sizeof *u * (size_t)(count + 1));
     if (u == NULL) return CX_NOMEM;
     int i = 0;
-    for (cJSON *r = rows->child; r; r = r->next, i++) {
-        col k = cols(X, r);
+    for (col k; next_row(X, &rows, &k); i++) {
         u[i].seq = col_int(&k);
         u[i].name = col_str(&k);
         u[i].data = col_str(&k);
@@ -730,17 +797,16 @@ static int outbox_put_(cx *X, const char *shard, const char *entry) {
 int db_outbox_put(cx *X, const char *shard, const char *entry) { SCRATCH(X, outbox_put_(X, shard, entry)); }
 
 static int outbox_load_(cx *X, db_outbox **out, int *n) {
-    cJSON *rows;
+    rowset rows;
     *out = NULL;
     *n = 0;
     int rc = db_exec(X, "SELECT shard, entry FROM ab_outbox ORDER BY shard", NULL, &rows);
     if (rc != CX_OK) return rc;
-    int count = cJSON_GetArraySize(rows);
+    int count = rows.n;
     db_outbox *o = cx_alloc_main(X, sizeof *o * (size_t)(count + 1));
     if (o == NULL) return CX_NOMEM;
     int i = 0;
-    for (cJSON *r = rows->child; r; r = r->next, i++) {
-        col k = cols(X, r);
+    for (col k; next_row(X, &rows, &k); i++) {
         o[i].shard = col_str(&k);
         o[i].entry = col_str(&k);
         if (k.nomem) return CX_NOMEM;
@@ -776,7 +842,7 @@ int db_index_put(cx *X, const db_entry *e) { SCRATCH(X, index_put_(X, e)); }
 
 static int index_list_(cx *X, const char *type, const char *status, double cursor_at,
                   const char *cursor_id, int limit, db_entry **out, int *n) {
-    cJSON *rows;
+    rowset rows;
     *out = NULL;
     *n = 0;
     int rc = exec_p(X, "SELECT id, type, status, created_at, updated_at FROM ab_index"
@@ -786,12 +852,11 @@ static int index_list_(cx *X, const char *type, const char *status, double curso
                     params("ssdsi", type, status, cursor_at, cursor_id ? cursor_id : "",
                            (int64_t)limit), &rows);
     if (rc != CX_OK) return rc;
-    int count = cJSON_GetArraySize(rows);
+    int count = rows.n;
     db_entry *e = cx_alloc_main(X, sizeof *e * (size_t)(count + 1));
     if (e == NULL) return CX_NOMEM;
     int i = 0;
-    for (cJSON *r = rows->child; r; r = r->next, i++) {
-        col k = cols(X, r);
+    for (col k; next_row(X, &rows, &k); i++) {
         e[i].id = col_str(&k);
         e[i].type = col_str(&k);
         if ((rc = COL_ENUM(X, &k, state_inst_parse, &e[i].status)) != CX_OK) return rc;

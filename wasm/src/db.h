@@ -79,10 +79,6 @@ typedef struct db_entry {
 /* Creates or migrates the schema. Cheap when current (one statement). */
 int db_migrate(cx *X);
 
-/* Low level: runs sql with params (JSON array, may be NULL); *rows (may be
- * NULL) receives the result rows as a cJSON array of arrays. */
-int db_exec(cx *X, const char *sql, const cJSON *params, cJSON **rows);
-
 /* --- instance ---------------------------------------------------------- */
 
 /* *out = NULL when the object holds no instance. */

@@ -21,9 +21,9 @@ char *eng_frame_update(cx *X, const char *name, const char *data, int64_t seq) {
     sb f;
     sb_init(X, &f);
     sb_puts(&f, "{\"event\":");
-    sb_json_string(&f, name);
+    json_put_string(&f, name);
     sb_puts(&f, ",\"data\":");
-    sb_json_string(&f, data);
+    json_put_string(&f, data);
     if (seq >= 0) sb_printf(&f, ",\"seq\":%lld", (long long)seq);
     sb_puts(&f, "}");
     return sb_str(&f);

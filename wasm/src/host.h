@@ -28,6 +28,18 @@
 AB_IMPORT("sql_exec")
 int32_t host_sql_exec(const char *sql, int32_t sql_len, const char *params, int32_t params_len);
 
+/* Runs one statement like host_sql_exec but answers its rows in the engine's
+ * binary form (the rows of every query but the export's): no JSON to print
+ * on the host, none to parse here, strings ready to use.
+ *
+ *   u32 rows, u32 columns (0 when there are no rows), then row by row each
+ *   value: u8 tag — 0 NULL; 1 a number, f64; 2 text, u32 byte length, the
+ *   UTF-8 bytes and a NUL. Little-endian, unaligned.
+ *
+ * Returns n >= 0 (the bytes, for host_take) or -n - 1 (an error message). */
+AB_IMPORT("sql_query")
+int32_t host_sql_query(const char *sql, int32_t sql_len, const char *params, int32_t params_len);
+
 /* Queues the row of a do step that completed without history: the most
  * common write by far (one per executed step). The host writes queued rows
  * as one multi-row statement (db.h DB_ROWS_*) of up to DB_ROWS_MAX rows:

@@ -588,7 +588,7 @@ size_t json_number(char buf[JSON_NUMBER_MAX], double x) {
 }
 
 /* s as a JSON string, escaped as JSON.stringify escapes. */
-static void put_string(sb *s, const char *str) {
+void json_put_string(sb *s, const char *str) {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)(str ? str : "");
     const unsigned char *end = p + strlen((const char *)p);
@@ -624,14 +624,18 @@ static void put_string(sb *s, const char *str) {
     sb_append(s, "\"", 1);
 }
 
+void json_put_number(sb *s, double x) {
+    char num[JSON_NUMBER_MAX];
+    sb_append(s, num, json_number(num, x));
+}
+
 /* A value that is not a non-empty container. */
 static void put_leaf(sb *s, const cJSON *v) {
-    char num[JSON_NUMBER_MAX];
     switch (v->type & 0xFF) {
     case cJSON_False: sb_puts(s, "false"); break;
     case cJSON_True: sb_puts(s, "true"); break;
-    case cJSON_Number: sb_append(s, num, json_number(num, v->valuedouble)); break;
-    case cJSON_String: put_string(s, v->valuestring); break;
+    case cJSON_Number: json_put_number(s, v->valuedouble); break;
+    case cJSON_String: json_put_string(s, v->valuestring); break;
     case cJSON_Raw: sb_puts(s, v->valuestring ? v->valuestring : "null"); break;
     case cJSON_Array: sb_puts(s, "[]"); break;
     case cJSON_Object: sb_puts(s, "{}"); break;
@@ -679,7 +683,7 @@ char *json_print(cx *X, const cJSON *v) {
             v = v->next;
         }
         if (is_object(open[depth - 1])) {
-            put_string(&s, v->string);
+            json_put_string(&s, v->string);
             sb_append(&s, ":", 1);
         }
     }

@@ -44,6 +44,7 @@
 
 #include "cJSON.h"
 #include "cx.h"
+#include "sb.h"
 
 /* json_parse's answer for text that is not acceptable. Positive, so it can
  * never be mistaken for a cx_rc. */
@@ -114,5 +115,12 @@ char *json_print(cx *X, const cJSON *v);
  * -0 is "-0" (JavaScript says "0": the one place the two differ, so that
  * -0 survives); NaN and ±Infinity are "null". Returns the length. */
 size_t json_number(char buf[JSON_NUMBER_MAX], double x);
+
+/* Appends str (NULL: "") as a JSON string, escaped as JSON.stringify
+ * escapes it, invalid UTF-8 as U+FFFD (what json_print writes for a string),
+ * and x as json_number writes it: for answers written straight into an sb,
+ * where a tree of cJSON nodes would cost more than the text. */
+void json_put_string(sb *s, const char *str);
+void json_put_number(sb *s, double x);
 
 #endif

@@ -53,28 +53,6 @@ void sb_printf(sb *s, const char *fmt, ...) {
     va_end(ap);
 }
 
-void sb_json_string(sb *s, const char *str) {
-    static const char hex[] = "0123456789abcdef";
-    sb_append(s, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-        switch (*p) {
-        case '"': sb_append(s, "\\\"", 2); break;
-        case '\\': sb_append(s, "\\\\", 2); break;
-        case '\n': sb_append(s, "\\n", 2); break;
-        case '\r': sb_append(s, "\\r", 2); break;
-        case '\t': sb_append(s, "\\t", 2); break;
-        default:
-            if (*p < 0x20) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-                sb_append(s, esc, 6);
-            } else {
-                sb_append(s, (const char *)p, 1);
-            }
-        }
-    }
-    sb_append(s, "\"", 1);
-}
-
 char *sb_str(sb *s) {
     if (s->oom) return NULL;
     if (s->buf == NULL && !sb_reserve(s, 0)) return NULL;

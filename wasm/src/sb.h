@@ -25,8 +25,6 @@ void sb_append(sb *s, const char *data, size_t n);
 void sb_puts(sb *s, const char *str);
 void sb_printf(sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(sb *s, const char *fmt, va_list ap);
-/* Appends str as a JSON string literal, quotes included. */
-void sb_json_string(sb *s, const char *str);
 /* NUL-terminated contents, or NULL after an allocation failure. */
 char *sb_str(sb *s);
 
