@@ -62,6 +62,8 @@ static int nputs, capputs;
 static char *log_last;
 static int nlogs;
 
+static int corrupt_countdown = -1, corrupt_mode;
+
 static jmp_buf *trap_env;
 static int trap_countdown = -1;
 static long sql_calls;
@@ -193,6 +195,7 @@ void hn_reset(void) {
     rng_state = 0x9e3779b97f4a7c15ull;
     trap_env = NULL;
     trap_countdown = -1;
+    corrupt_countdown = -1;
     sql_calls = 0;
     hn_use("default");
 }
@@ -249,6 +252,10 @@ int hn_log_count(void) { return nlogs; }
 const char *hn_log_last(void) { return log_last; }
 
 void hn_trap_at_sql(int k) { trap_countdown = k < 0 ? -1 : k; }
+void hn_corrupt_rows(int k, int mode) {
+    corrupt_countdown = k < 0 ? -1 : k;
+    corrupt_mode = mode;
+}
 void hn_trap_set_env(jmp_buf *env) { trap_env = env; }
 
 long hn_sql_calls(void) { return sql_calls; }
@@ -731,6 +738,11 @@ static int32_t run_sql(const char *sql, int32_t sql_len, const char *params, int
         uint32_t n = (uint32_t)nrows;
         memcpy(rows.p, &n, 4);
         memcpy(rows.p + 4, &ncols, 4);
+        if (corrupt_countdown >= 0 && corrupt_countdown-- == 0) {
+            if (corrupt_mode == HN_CUT_SHORT && rows.len > 8) rows.len--;
+            else if (corrupt_mode == HN_BAD_TAG && rows.len > 8) rows.p[8] = 7;
+            else if (corrupt_mode == HN_MORE_ROWS) n++, memcpy(rows.p, &n, 4);
+        }
     } else {
         buf_add(&rows, "]", 1);
     }

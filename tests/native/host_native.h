@@ -104,6 +104,11 @@ const char *hn_log_last(void);
  * committed, exactly as in a Durable Object where JS catches the trap).
  * k < 0 disarms. Only calls made through drive.c can trap. */
 void hn_trap_at_sql(int k);
+/* The k-th host_sql_query answer from now (0 = the next) arrives damaged:
+ * cut short by a byte, with an unknown tag, or claiming a row more than it
+ * holds (for queries that return rows). k < 0 disarms. */
+enum { HN_CUT_SHORT = 1, HN_BAD_TAG, HN_MORE_ROWS };
+void hn_corrupt_rows(int k, int mode);
 /* Traps now, from inside an export (a step body of a test workflow). */
 void hn_trap_now(void);
 /* The driver's landing pad while an export runs (NULL between calls). */

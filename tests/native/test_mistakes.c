@@ -32,6 +32,36 @@ static void expect_errored(dr_resp r, const char *code, const char *needle) {
     if (error == NULL || strstr(error, needle) == NULL) fail_msg("error %s lacks \"%s\"", error, needle);
 }
 
+/* Rows that arrive damaged from the host are refused with a storage error,
+ * whichever query of the call they answer; nothing is read from them and
+ * nothing is lost: the next call sees the instance as it was. */
+static void test_malformed_rows_refused(void **state) {
+    (void)state;
+    hn_use("rows");
+    EXPECT_HTTP(dr_create("multi-step", "rows", "{\"value\":2}"), 201);
+    dr_resp good = dr_get("rows");
+    EXPECT_HTTP(good, 200);
+    for (int mode = HN_CUT_SHORT; mode <= HN_MORE_ROWS; mode++) {
+        int refused = 0;
+        for (int k = 0; k < 12; k++) {
+            hn_corrupt_rows(k, mode);
+            dr_resp r = dr_get("rows");
+            hn_corrupt_rows(-1, 0);
+            if (r.status == 200) {
+                assert_string_equal(r.body, good.body); /* the query of this k returned no row */
+                continue;
+            }
+            refused++;
+            EXPECT_HTTP(r, 500);
+            EXPECT_CONTAINS(jstr(r.body, "error.message"), "malformed rows from the host");
+            dr_resp again = dr_get("rows");
+            EXPECT_HTTP(again, 200);
+            assert_string_equal(again.body, good.body);
+        }
+        if (refused == 0) fail_msg("mode %d: no damaged answer was refused", mode);
+    }
+}
+
 /* One object's storage error, then single allocation failures on another
  * object: every failure answers "Out of memory", never a stale text. (Before
  * the call handle, db.c kept the last error in a file-scope pointer into a
@@ -189,6 +219,7 @@ static void test_steps_change_between_passes(void **state) {
 
 int test_mistakes_run(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_malformed_rows_refused, reset),
         cmocka_unit_test_setup(test_error_text_never_crosses_calls, reset),
         cmocka_unit_test_setup(test_build_check_names_the_workflow, reset),
         cmocka_unit_test_setup(test_definition_mistakes, reset),
