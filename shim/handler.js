@@ -24,7 +24,10 @@ function asset(name, request) {
   const a = ASSETS[name];
   a.bytes ??= Uint8Array.from(atob(a.gz), (c) => c.charCodeAt(0));
   const headers = { 'content-type': a.type, 'cache-control': 'no-cache', vary: 'accept-encoding' };
-  if (/\bgzip\b/i.test(request.headers.get('accept-encoding') || '')) {
+  // The platform sets Accept-Encoding to "br, gzip" on every request a worker
+  // sees; what the client itself sent is request.cf.clientAcceptEncoding.
+  const accepts = request.cf?.clientAcceptEncoding ?? request.headers.get('accept-encoding') ?? '';
+  if (/\bgzip\b/i.test(accepts)) {
     return new Response(a.bytes, { headers: { ...headers, 'content-encoding': 'gzip' }, encodeBody: 'manual' });
   }
   return new Response(new Response(a.bytes).body.pipeThrough(new DecompressionStream('gzip')), { headers });

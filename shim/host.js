@@ -119,7 +119,11 @@ export class EngineTrap extends Error {
  * WebSockets. The engine's asynchronous requests are left on it.
  */
 export function makeHost({ sql = null, sockets = () => [], inflight = null } = {}) {
-  return { sql, sockets, inflight, alarm: undefined, indexPuts: [], ioJobs: [], ioCancels: [], body: null };
+  // Listed once per call: no socket is accepted while the engine runs, and a
+  // pass that sends twenty updates to 500 sockets would list them twenty times.
+  let listed = null;
+  const once = () => (listed ??= sockets());
+  return { sql, sockets: once, inflight, alarm: undefined, indexPuts: [], ioJobs: [], ioCancels: [], body: null };
 }
 
 // The engine keeps no state between calls, so one instance per module per
