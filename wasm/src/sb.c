@@ -37,12 +37,19 @@ void sb_append(sb *s, const char *data, size_t n) {
 void sb_puts(sb *s, const char *str) { sb_append(s, str, strlen(str)); }
 
 void sb_vprintf(sb *s, const char *fmt, va_list ap) {
+    /* One pass when the text fits the room there is (a step name, most
+     * messages); a second, into room grown to its size, when it did not. */
+    if (!sb_reserve(s, 63)) return;
+    size_t room = s->cap - s->len;
     va_list cp;
     va_copy(cp, ap);
-    int n = vsnprintf(NULL, 0, fmt, cp);
+    int n = vsnprintf(s->buf + s->len, room, fmt, cp);
     va_end(cp);
-    if (n < 0 || !sb_reserve(s, (size_t)n)) return;
-    vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+    if (n < 0) return;
+    if ((size_t)n >= room) {
+        if (!sb_reserve(s, (size_t)n)) return;
+        vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+    }
     s->len += (size_t)n;
 }
 
