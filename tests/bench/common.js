@@ -1,5 +1,5 @@
 // common.js — what the benchmark scripts share: the median, a timed JSON
-// POST (milliseconds from send to the parsed answer; a failed request throws
+// POST without compression (milliseconds from send to the parsed answer; a failed request throws
 // with its status and body), and the runtime workerd's own URL (requests
 // sent there skip the wrangler dev proxy).
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
@@ -8,7 +8,9 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 export async function post(url, body) {
   const t0 = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  // identity: the local runtime would gzip a JSON answer on the way out
+  // (several ms for a page of steps), a cost of the transport, not the engine
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': 'identity' }, body: JSON.stringify(body) });
   const text = await res.text();
   const ms = performance.now() - t0;
   if (!res.ok) throw new Error(`${res.status} ${text}`);
