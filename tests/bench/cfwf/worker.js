@@ -9,6 +9,8 @@
 // wait = "poll": poll instance.status() every millisecond (the public API);
 // wait = "notify": env.X.unsafeWaitForStatus (miniflare's test hook, told by
 // the engine the moment the status changes: no polling cost).
+// An instance that errors instead: 500 {error}, the error saying after how
+// many steps and why ("errored after 5000 steps: {...}").
 import { WorkflowEntrypoint } from 'cloudflare:workers';
 
 /** The demo's bench_step: a xorshift loop whose checksum depends on every iteration. */
@@ -47,15 +49,24 @@ export class ReplayWorkflow extends WorkflowEntrypoint {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** An instance that ended without completing: its status, how many steps
+ *  it did and its error. */
+const failure = (s) => new Error(`${s.status} after ${s.__LOCAL_DEV_STEP_OUTPUTS?.length} steps: ${JSON.stringify(s.error)}`);
+
 async function waitComplete(binding, instance, wait) {
   if (wait === 'notify') {
-    await binding.unsafeWaitForStatus(instance.id, 'complete');
+    try {
+      await binding.unsafeWaitForStatus(instance.id, 'complete');
+    } catch (err) {
+      const s = await instance.status();
+      throw s.status === 'errored' || s.status === 'terminated' ? failure(s) : err;
+    }
     return instance.status();
   }
   for (;;) {
     const s = await instance.status();
     if (s.status === 'complete') return s;
-    if (s.status === 'errored' || s.status === 'terminated') throw new Error(`${s.status}: ${JSON.stringify(s.error)}`);
+    if (s.status === 'errored' || s.status === 'terminated') throw failure(s);
     await sleep(1);
   }
 }
