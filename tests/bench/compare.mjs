@@ -7,7 +7,12 @@
 //   2. event → done: K = 10, 100, 1,000 completed steps waiting for an event
 //      (warm: the instance just ran); time from sending it to completed;
 //   3. throughput: 200 workflows of 3 steps, 10 at a time: workflows/s;
-//   4. fan-out (ablauf only): 20 steps' updates to 10, 100, 500 WebSockets;
+//   4. fan-out (ablauf only): 20 steps' updates to 10, 100, 500 WebSockets,
+//      and against a bare JavaScript loop: before the event, the same frames
+//      (what the clients of a run receive) sent to the same sockets of the
+//      same object by `for (const ws of this.ctx.getWebSockets())
+//      ws.send(frame)` (the demo worker's bench hook, ABLAUF_TEST_HOOKS=1),
+//      timed the same way; the ratio is bare ÷ ours (> 1: ours faster);
 //   5. bundle bytes (wrangler deploy --dry-run --outdir);
 //   6. RSS of each engine's workerd after the scenarios.
 // Requests go straight to each engine's workerd (the wrangler dev proxy adds
@@ -27,6 +32,7 @@ import { innerUrl, median, post } from './common.js';
 const QUICK = process.env.BENCH_QUICK === '1';
 const REPEAT = Number(process.env.BENCH_REPEAT || (QUICK ? 3 : 7));
 const THROUGHPUT = { workflows: QUICK ? 60 : 200, concurrency: 10, steps: 3, rounds: QUICK ? 2 : 3 };
+const FANOUT_REPEAT = QUICK ? 1 : 3;
 const CFWF = 'tests/bench/cfwf/wrangler.toml';
 const summary = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs });
 
@@ -181,27 +187,35 @@ async function throughput(engine) {
 const fmt = (x, digits) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits));
 const cell = (s, digits = 1) => (s ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})` : '');
 const rows = [];
-const report = { date: new Date().toISOString(), quick: QUICK, repeat: REPEAT, scenarios: [] };
+const report = { date: new Date().toISOString(), quick: QUICK, repeat: REPEAT, scenarios: [], notes: [] };
+const note = (line) => { report.notes.push(line); console.log(line); };
 
 function printRow(r) {
   const lead = typeof r.lead === 'number' ? `×${r.lead.toFixed(2)}` : '';
   console.log(`${r.scenario.padEnd(30)} ${r.ablauf.padStart(26)} ${r.cf.padStart(26)} ${lead.padStart(7)}   load ${r.load}`);
 }
 
+const loadCell = (load) => `${load.loadavg1.toFixed(2)} busy ${load.busyPct}% steal ${load.stealPct}%`;
+
 /** One row: ablauf's and Cloudflare's figures (the better of its two ways of
- *  watching the instance), ablauf's lead (> 1: ablauf ahead). */
-function record(scenario, unit, results, load, { higherIsBetter = false, digits = 1, extra = {} } = {}) {
+ *  watching the instance), ablauf's lead (> 1: ablauf ahead). `versus`
+ *  "bare": against results.bare instead, printed in the same column
+ *  ("bare …"). `label`: the printed name, when not the scenario's. */
+function record(scenario, unit, results, load, { higherIsBetter = false, digits = 1, extra = {}, versus = 'cf', label } = {}) {
   const ours = results.ablauf;
-  const cfs = Object.entries(results).filter(([k]) => k.startsWith('cf')).map(([, v]) => v);
+  const cfs = Object.entries(results).filter(([k]) => k.startsWith(versus)).map(([, v]) => v);
   const cf = cfs.length ? cfs.reduce((a, b) => ((higherIsBetter ? b.median > a.median : b.median < a.median) ? b : a)) : null;
   const lead = cf && (higherIsBetter ? ours.median / cf.median : cf.median / ours.median);
   report.scenarios.push({ scenario, unit, ...results, lead, load, ...extra });
+  const other = versus === 'cf'
+    ? cell(cf, digits) + (cfs.length > 1 ? (cf === results['cf-poll'] ? ' p' : ' n') : '')
+    : `${versus} ${cell(cf, digits)}`;
   const row = {
-    scenario: `${scenario} (${unit})`,
+    scenario: `${label ?? scenario} (${unit})`,
     ablauf: cell(ours, digits),
-    cf: extra.cfImpossible ? 'n/a (see below)' : cell(cf, digits) + (cfs.length > 1 ? (cf === results['cf-poll'] ? ' p' : ' n') : ''),
+    cf: extra.cfImpossible ? 'n/a (see below)' : other,
     lead,
-    load: `${load.loadavg1.toFixed(2)} busy ${load.busyPct}% steal ${load.stealPct}%`,
+    load: loadCell(load),
   };
   rows.push(row);
   printRow(row);
@@ -269,9 +283,28 @@ try {
   }
 
   const fanoutWhy = 'Cloudflare Workflows has no live channel to clients (no WebSocket or broadcast from a WorkflowEntrypoint); a client polls instance.status()';
+  // What each client of a 20-step run receives, as text: the bare loop sends
+  // exactly these (a run's frames are the same for every instance).
+  const capture = await fanout(`${ourUrl}/__ablauf`, 10, 20, { id: uid('cmp-fanout') });
+  const wsFrames = capture.received;
+  if (!capture.same || JSON.parse(wsFrames.at(-1)).event !== 'close') throw new Error('fan-out: the clients of one run received different frames');
+  const wsBytes = wsFrames.reduce((a, f) => a + Buffer.byteLength(f), 0);
+  report.fanoutFrames = { perClient: wsFrames.length, bytesPerClient: wsBytes, frames: wsFrames };
   for (const sockets of [10, 100, 500]) {
-    const [results, load] = await withLoad(() => interleaved([ab], async (e) => (await fanout(`${ourUrl}/__ablauf`, sockets, 20)).ms, QUICK ? 1 : 3));
+    const bare = [];
+    const [results, load] = await withLoad(() => interleaved([ab], async () => {
+      const r = await fanout(`${ourUrl}/__ablauf`, sockets, 20, { id: uid('cmp-fanout'), bare: wsFrames });
+      if (!r.same || r.received.length !== wsFrames.length || r.received.some((t, k) => t !== wsFrames[k])) {
+        throw new Error(`fan-out → ${sockets} ws: the clients received other frames than the bare loop sent`);
+      }
+      bare.push(r.bareMs);
+      return r.ms;
+    }, FANOUT_REPEAT));
     record(`fan-out 20 steps → ${sockets} ws`, 'ms', results, load, { extra: { cfImpossible: fanoutWhy } });
+    record(`fan-out 20 steps → ${sockets} ws vs bare ws.send`, 'ms', { ablauf: results.ablauf, bare: summary(bare) }, load, {
+      versus: 'bare', label: '  vs bare JS ws.send loop',
+      extra: { ratio: 'bare ÷ ablauf (> 1: ablauf faster)', sockets, framesPerClient: wsFrames.length, bytesPerClient: wsBytes },
+    });
   }
 
   const rss = { ablauf: rssKb(ourPid), cf: rssKb(theirPid) };
@@ -285,6 +318,11 @@ try {
   console.log(`Bundle: ablauf's includes its engine (wasm); CF's is the bench worker alone, its engine is part of the platform.`);
   console.log(`Event → done: ablauf replays the K completed steps; CF's local engine resolves the waiting run in memory.`);
   console.log(`Checksums of the two engines agree for every N.`);
+  note(`Fan-out vs bare: before the event, the same sockets of the same object get the same ${wsFrames.length} frames ` +
+    `(${wsBytes} bytes a client, what the clients of a run receive) from a bare JavaScript loop in the object ` +
+    `(for each frame: for (const ws of this.ctx.getWebSockets()) ws.send(frame); examples/demo/worker.js), timed the same way, ` +
+    `from the request until every client has them; ×: bare ÷ ours (> 1: ours faster). Ours also runs the 20 steps, commits them ` +
+    `and closes the sockets; the bare loop only sends.`);
 
   const s = (name) => report.scenarios.find((x) => x.scenario === name);
   const goals = [
