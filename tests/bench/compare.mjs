@@ -13,13 +13,18 @@
 //      same object by `for (const ws of this.ctx.getWebSockets())
 //      ws.send(frame)` (the demo worker's bench hook, ABLAUF_TEST_HOOKS=1),
 //      timed the same way; the ratio is bare ÷ ours (> 1: ours faster);
-//   5. bundle bytes (wrangler deploy --dry-run --outdir);
-//   6. RSS of each engine's workerd after the scenarios.
+//   5. scale: the benchmark workflow with N = 10,000, 50,000, 100,000 steps
+//      (work = 1), create → completed: ms, and ms per 10,000 steps; CF only
+//      at 10,000, its local engine's default step limit (n/a, with the
+//      reason, when it does not get there);
+//   6. bundle bytes (wrangler deploy --dry-run --outdir);
+//   7. RSS of each engine's workerd after scenarios 1–4.
 // Requests go straight to each engine's workerd (the wrangler dev proxy adds
 // about a millisecond) when its port is found, else through wrangler dev.
 // Prints medians (min–max) and ablauf's lead (> 1: ablauf ahead) with the
 // machine load and steal per scenario; writes build/bench-compare.json.
-// BENCH_QUICK=1: fewer repetitions. BENCH_REPEAT=n overrides them.
+// BENCH_QUICK=1: fewer repetitions, scale only N = 10,000. BENCH_REPEAT=n
+// overrides the repetitions (scale takes at most 3).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -33,6 +38,10 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const REPEAT = Number(process.env.BENCH_REPEAT || (QUICK ? 3 : 7));
 const THROUGHPUT = { workflows: QUICK ? 60 : 200, concurrency: 10, steps: 3, rounds: QUICK ? 2 : 3 };
 const FANOUT_REPEAT = QUICK ? 1 : 3;
+const SCALE = { steps: QUICK ? [10000] : [10000, 50000, 100000], repeat: Math.min(REPEAT, QUICK ? 1 : 3), work: 1 };
+// Cloudflare Workflows' local engine (miniflare) ends a run at its 10,001st
+// step unless the workflow's config raises the limit.
+const CF_STEP_LIMIT = 10000;
 const CFWF = 'tests/bench/cfwf/wrangler.toml';
 const summary = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs });
 
@@ -127,6 +136,22 @@ function ablaufEngine(url) {
       if (json.status.status !== 'completed') throw new Error(`ablauf: bad replay: ${json.status.status}`);
       return ms;
     },
+    /** Long runs: the create answers "running" after 20 s of passes (the
+     *  runner's SETTLE_MS); then GET the instance until it completed. */
+    async scale(steps, work) {
+      const id = uid('cmp-scale');
+      const t0 = performance.now();
+      let { json } = await post(`${base}/workflows`, { type: 'benchmark', id, payload: { steps, work } });
+      while (json.status === 'running') {
+        await sleep(20);
+        const res = await fetch(`${base}/workflows/${id}`);
+        if (!res.ok) throw new Error(`ablauf: scale GET: ${res.status} ${await res.text()}`);
+        json = await res.json();
+      }
+      const ms = performance.now() - t0;
+      if (json.status !== 'completed' || json.result.steps !== steps) throw new Error(`ablauf: bad scale run: ${json.status}`);
+      return { ms, checksum: json.result.checksum };
+    },
   };
 }
 
@@ -154,23 +179,36 @@ function cfEngine(url, wait) {
   };
 }
 
+/** Why a request to the CF bench worker failed: the first line of its
+ *  error ("errored after 5000 steps: {...}"), else the message. */
+function reasonOf(err) {
+  const m = /^\d{3} (.*)$/s.exec(err.message);
+  try {
+    return String(JSON.parse(m[1]).error).split('\n')[0].replace(/^Error: /, '');
+  } catch {
+    return err.message.split('\n')[0];
+  }
+}
+
 const SETTLE_MS = 100;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** `measure(engine)` for each engine, REPEAT times, the order rotating per
  *  repetition, a pause before each (what one engine does after answering —
  *  writes, alarms, outbox — must not land in the other's measurement).
- *  Resolves to { [engine name]: summary }. */
+ *  A measure answering null has no sample (an engine that cannot).
+ *  Resolves to { [engine name]: summary } for the engines with samples. */
 async function interleaved(engines, measure, repeat = REPEAT) {
   const samples = Object.fromEntries(engines.map((e) => [e.name, []]));
   for (let r = 0; r < repeat; r++) {
     for (let i = 0; i < engines.length; i++) {
       const e = engines[(i + r) % engines.length];
       await sleep(SETTLE_MS);
-      samples[e.name].push(await measure(e));
+      const x = await measure(e);
+      if (x !== null) samples[e.name].push(x);
     }
   }
-  return Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, summary(xs)]));
+  return Object.fromEntries(Object.entries(samples).filter(([, xs]) => xs.length).map(([k, xs]) => [k, summary(xs)]));
 }
 
 /** workflows/s: `workflows` 3-step workflows, `concurrency` at a time. */
@@ -309,6 +347,51 @@ try {
 
   const rss = { ablauf: rssKb(ourPid), cf: rssKb(theirPid) };
   report.rssKb = rss;
+
+  // Scale: ablauf at every N; CF at N ≤ its step limit, dropped (n/a, with
+  // the reason) from the first run that fails.
+  const cfFailed = {};
+  const scaleWhy = {};
+  for (const steps of SCALE.steps) {
+    const sums = new Set();
+    const engines = steps <= CF_STEP_LIMIT && !cfFailed.scale ? [ab, cfNotify] : [ab];
+    const [results, load] = await withLoad(() => interleaved(engines, async (e) => {
+      if (e === ab) {
+        const { ms, checksum } = await ab.scale(steps, SCALE.work);
+        sums.add(checksum);
+        return ms;
+      }
+      if (cfFailed.scale) return null;
+      try {
+        const { ms, checksum } = await e.run(steps, SCALE.work);
+        sums.add(checksum);
+        return ms;
+      } catch (err) {
+        cfFailed.scale = `at N = ${steps.toLocaleString('en-US')}: ${reasonOf(err)}`;
+        return null;
+      }
+    }, SCALE.repeat));
+    if (sums.size !== 1) throw new Error(`scale N = ${steps}: the checksums differ`);
+    const why = steps > CF_STEP_LIMIT
+      ? `its local engine allows ${CF_STEP_LIMIT.toLocaleString('en-US')} steps a run by default${cfFailed.scale ? ', and it failed before that' : ''}`
+      : cfFailed.scale && `it failed ${cfFailed.scale}`;
+    if (why) scaleWhy[why] = [...(scaleWhy[why] || []), steps];
+    const per10k = (x) => (x ? summary(x.samples.map((ms) => ms * 10000 / steps)) : null);
+    const per = { ablauf: per10k(results.ablauf), cf: per10k(results['cf-notify']) };
+    record(`scale N=${steps}`, 'ms', results, load, {
+      digits: 0, extra: { steps, work: SCALE.work, per10kSteps: per, ...(why ? { cfImpossible: why } : {}) },
+    });
+    const row = {
+      scenario: '  per 10k steps (ms)',
+      ablauf: cell(per.ablauf, 0),
+      cf: why ? 'n/a' : cell(per.cf, 0),
+      lead: per.cf ? per.cf.median / per.ablauf.median : null,
+      load: loadCell(load),
+    };
+    rows.push(row);
+    printRow(row);
+  }
+
   const { bundle } = report;
   console.log(`${'workerd RSS after (MiB)'.padEnd(30)} ${(rss.ablauf / 1024).toFixed(1).padStart(26)} ${(rss.cf / 1024).toFixed(1).padStart(26)} ${`×${(rss.cf / rss.ablauf).toFixed(2)}`.padStart(7)}`);
   console.log(`${'bundle (KB, gzip)'.padEnd(30)} ${`${(bundle.ablauf.raw / 1000).toFixed(1)} (${(bundle.ablauf.gzip / 1000).toFixed(1)})`.padStart(26)} ` +
@@ -323,6 +406,9 @@ try {
     `(for each frame: for (const ws of this.ctx.getWebSockets()) ws.send(frame); examples/demo/worker.js), timed the same way, ` +
     `from the request until every client has them; ×: bare ÷ ours (> 1: ours faster). Ours also runs the 20 steps, commits them ` +
     `and closes the sockets; the bare loop only sends.`);
+  note(`Scale: work = ${SCALE.work}, ${SCALE.repeat} run${SCALE.repeat > 1 ? 's' : ''} per N, create → completed (ablauf's create ` +
+    `answers "running" after 20 s, then GET until completed); per 10k steps = ms × 10,000 / N; CF watched by unsafeWaitForStatus.`);
+  for (const [why, ns] of Object.entries(scaleWhy)) note(`Scale on CF, N = ${ns.map((x) => x.toLocaleString('en-US')).join(', ')}: n/a — ${why}.`);
 
   const s = (name) => report.scenarios.find((x) => x.scenario === name);
   const goals = [
