@@ -17,16 +17,20 @@
 //      (work = 1), create → completed: ms, and ms per 10,000 steps; CF only
 //      at 10,000, its local engine's default step limit (n/a, with the
 //      reason, when it does not get there);
-//   6. bundle bytes (wrangler deploy --dry-run --outdir);
-//   7. RSS of each engine's workerd after scenarios 1–4.
+//   6. event → done, cold: as 2, but both dev servers restarted (wrangler dev
+//      stopped and started again on the same persisted state) between setting
+//      up the instances and sending the events, so each event is the first
+//      request to its object in the new workerd; fewer repetitions;
+//   7. bundle bytes (wrangler deploy --dry-run --outdir);
+//   8. RSS of each engine's workerd after scenarios 1–4.
 // Requests go straight to each engine's workerd (the wrangler dev proxy adds
 // about a millisecond) when its port is found, else through wrangler dev.
 // Prints medians (min–max) and ablauf's lead (> 1: ablauf ahead) with the
 // machine load and steal per scenario; writes build/bench-compare.json.
 // BENCH_QUICK=1: fewer repetitions, scale only N = 10,000. BENCH_REPEAT=n
-// overrides the repetitions (scale takes at most 3).
+// overrides the repetitions (cold events and scale take at most 3).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -38,10 +42,14 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const REPEAT = Number(process.env.BENCH_REPEAT || (QUICK ? 3 : 7));
 const THROUGHPUT = { workflows: QUICK ? 60 : 200, concurrency: 10, steps: 3, rounds: QUICK ? 2 : 3 };
 const FANOUT_REPEAT = QUICK ? 1 : 3;
+// A restart of both dev servers takes seconds: the cold events are set up
+// all first, COLD_REPEAT per K and engine, and sent after one restart.
+const COLD_REPEAT = Math.min(REPEAT, QUICK ? 2 : 3);
 const SCALE = { steps: QUICK ? [10000] : [10000, 50000, 100000], repeat: Math.min(REPEAT, QUICK ? 1 : 3), work: 1 };
 // Cloudflare Workflows' local engine (miniflare) ends a run at its 10,001st
 // step unless the workflow's config raises the limit.
 const CF_STEP_LIMIT = 10000;
+const REPLAY_KS = [10, 100, 1000];
 const CFWF = 'tests/bench/cfwf/wrangler.toml';
 const summary = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs });
 
@@ -81,6 +89,32 @@ async function quiet(maxMs = 15000) {
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : null;
+}
+
+/** The Durable Object databases under a dev server's state directory
+ *  (miniflare keeps each object in <64 hex digits>.sqlite): their paths. */
+function objectFiles(dir) {
+  const out = new Set();
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (/^[0-9a-f]{64}\.sqlite$/.test(e.name)) out.add(join(d, e.name));
+    }
+  };
+  walk(realpathSync(dir));
+  return out;
+}
+
+/** Which of `files` the process `pid` has open: the objects it has loaded. */
+function openFiles(pid, files) {
+  const open = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const p = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (files.has(p)) open.push(p);
+    } catch { /* closed */ }
+  }
+  return open;
 }
 
 /** Bytes of what `wrangler deploy --dry-run` would upload: every file, and gzipped. */
@@ -310,7 +344,7 @@ try {
   const disagree = Object.entries(checksums).filter(([, s]) => s.size !== 1).map(([k]) => k);
   if (disagree.length) throw new Error(`the engines' checksums differ for N = ${disagree.join(', ')}`);
 
-  for (const k of [10, 100, 1000]) {
+  for (const k of REPLAY_KS) {
     const [results, load] = await withLoad(() => interleaved(all, async (e) => e.event(await e.setupReplay(k))));
     record(`event → done K=${k}`, 'ms', results, load, { digits: 2, extra: { usPerReplayedStepAblauf: results.ablauf.median * 1000 / k } });
   }
@@ -392,6 +426,81 @@ try {
     printRow(row);
   }
 
+  // Cold events: every instance set up, then both dev servers restarted on
+  // their state (--persist-to), then the first event to each.
+  // The objects the setups create (the listing shards exist already) are
+  // watched in the new processes: no event's object may be loaded before it.
+  const coldIds = {};
+  const filesBefore = { ablauf: objectFiles(ours.persist), cf: objectFiles(theirs.persist) };
+  for (let r = 0; r < COLD_REPEAT; r++) {
+    for (const k of REPLAY_KS) for (const e of all) ((coldIds[k] ||= {})[e.name] ||= []).push(await e.setupReplay(k));
+  }
+  const setupFiles = {
+    ablauf: new Set([...objectFiles(ours.persist)].filter((f) => !filesBefore.ablauf.has(f))),
+    cf: new Set([...objectFiles(theirs.persist)].filter((f) => !filesBefore.cf.has(f))),
+  };
+  const setups = { ablauf: COLD_REPEAT * REPLAY_KS.length, cf: 2 * COLD_REPEAT * REPLAY_KS.length };
+  const coldCheck = Object.fromEntries(Object.keys(setups).map((side) => [side, {
+    watched: setupFiles[side].size === setups[side], // one new object per instance set up
+    events: 0, loadedBefore: 0, notOpened: 0, seen: new Set(),
+  }]));
+  await quiet(); // deliveries and alarms of the setups are done: none loads an object after the restart
+  const restartStart = performance.now();
+  await Promise.all([ours.restart(), theirs.restart()]);
+  const restartMs = performance.now() - restartStart;
+  const coldPid = await ours.workerdPid();
+  const coldTheirPid = await theirs.workerdPid();
+  if (coldPid === ourPid || coldTheirPid === theirPid) throw new Error('restart: the runtime workerd is the same process');
+  const coldUrl = (await innerUrl(coldPid, '/__ablauf/types')) || ours.url;
+  const coldTheirUrl = (await innerUrl(coldTheirPid, '/ping')) || theirs.url;
+  const abCold = ablaufEngine(coldUrl);
+  const cold = [abCold, cfEngine(coldTheirUrl, 'poll'), cfEngine(coldTheirUrl, 'notify')];
+  // The new processes are warmed with other instances (compile, the first
+  // objects, the listing shards): only the event's own object is cold.
+  for (const e of [abCold, cold[2]]) for (let i = 0; i < 10; i++) await e.run(i % 2 ? 1 : 10, 100);
+  await quiet();
+  report.cold = { restartMs, repeat: COLD_REPEAT, via: { ablauf: coldUrl, cf: coldTheirUrl } };
+  const coldWhy = {};
+  for (const k of REPLAY_KS) {
+    const failed = {};
+    const [results, load] = await withLoad(() => interleaved(cold, async (e) => {
+      const id = coldIds[k][e.name].shift();
+      const side = e === abCold ? 'ablauf' : 'cf';
+      const c = coldCheck[side];
+      // Before the event: the setups' objects loaded so far are those of the
+      // events already sent; after it, one more (its own).
+      const look = () => { for (const f of openFiles(side === 'ablauf' ? coldPid : coldTheirPid, setupFiles[side])) c.seen.add(f); };
+      look();
+      if (c.seen.size > c.events) c.loadedBefore++;
+      const done = () => {
+        look();
+        c.events++;
+        if (c.seen.size < c.events) c.notOpened++;
+      };
+      if (e === abCold) {
+        const ms = await e.event(id);
+        done();
+        return ms;
+      }
+      try {
+        const ms = await e.event(id);
+        done();
+        return ms;
+      } catch (err) {
+        c.events++;
+        (failed[e.name] ||= []).push(reasonOf(err));
+        return null;
+      }
+    }, COLD_REPEAT));
+    for (const name of Object.keys(failed)) delete results[name]; // some of its events failed: no figure
+    const why = Object.entries(failed).map(([name, rs]) => `${name}: ${rs.length} of ${COLD_REPEAT} events failed: ${rs[0]}`).join('; ');
+    if (why) coldWhy[k] = why;
+    const cfLeft = Object.keys(results).some((name) => name.startsWith('cf'));
+    record(`event → done K=${k} cold`, 'ms', results, load, {
+      digits: 2, extra: { cold: true, usPerReplayedStepAblauf: results.ablauf.median * 1000 / k, ...(why ? { cfFailed: failed } : {}), ...(cfLeft ? {} : { cfImpossible: why }) },
+    });
+  }
+  report.cold.check = Object.fromEntries(Object.entries(coldCheck).map(([side, { seen, ...c }]) => [side, { ...c, loaded: seen.size }]));
   const { bundle } = report;
   console.log(`${'workerd RSS after (MiB)'.padEnd(30)} ${(rss.ablauf / 1024).toFixed(1).padStart(26)} ${(rss.cf / 1024).toFixed(1).padStart(26)} ${`×${(rss.cf / rss.ablauf).toFixed(2)}`.padStart(7)}`);
   console.log(`${'bundle (KB, gzip)'.padEnd(30)} ${`${(bundle.ablauf.raw / 1000).toFixed(1)} (${(bundle.ablauf.gzip / 1000).toFixed(1)})`.padStart(26)} ` +
@@ -409,6 +518,15 @@ try {
   note(`Scale: work = ${SCALE.work}, ${SCALE.repeat} run${SCALE.repeat > 1 ? 's' : ''} per N, create → completed (ablauf's create ` +
     `answers "running" after 20 s, then GET until completed); per 10k steps = ms × 10,000 / N; CF watched by unsafeWaitForStatus.`);
   for (const [why, ns] of Object.entries(scaleWhy)) note(`Scale on CF, N = ${ns.map((x) => x.toLocaleString('en-US')).join(', ')}: n/a — ${why}.`);
+  note(`Event → done cold: ${COLD_REPEAT} instances per K and engine set up, then both dev servers restarted on their persisted ` +
+    `state (${(restartMs / 1000).toFixed(1)} s), both warmed with other instances, then the first event to each instance, engines interleaved.`);
+  for (const [k, why] of Object.entries(coldWhy)) note(`Event → done cold K=${k} on CF: ${why}.`);
+  for (const [side, c] of Object.entries(coldCheck)) {
+    const who = side === 'ablauf' ? 'ablauf' : 'CF';
+    if (!c.watched) note(`Event → done cold, ${who}: not verified (the setups created ${setupFiles[side].size} object files for ${setups[side]} instances).`);
+    else if (c.loadedBefore || c.notOpened) note(`Event → done cold, ${who}: NOT all cold: ${c.loadedBefore} of ${c.events} events found an instance's object already loaded, ${c.notOpened} did not load one.`);
+    else note(`Event → done cold, ${who}: verified in /proc: each of the ${c.events} events loaded its instance's object (opened its database), none was loaded before.`);
+  }
 
   const s = (name) => report.scenarios.find((x) => x.scenario === name);
   const goals = [
