@@ -518,7 +518,7 @@ try {
   note(`Scale: work = ${SCALE.work}, ${SCALE.repeat} run${SCALE.repeat > 1 ? 's' : ''} per N, create → completed (ablauf's create ` +
     `answers "running" after 20 s, then GET until completed); per 10k steps = ms × 10,000 / N; CF watched by unsafeWaitForStatus.`);
   for (const [why, ns] of Object.entries(scaleWhy)) note(`Scale on CF, N = ${ns.map((x) => x.toLocaleString('en-US')).join(', ')}: n/a — ${why}.`);
-  note(`Event → done cold: ${COLD_REPEAT} instances per K and engine set up, then both dev servers restarted on their persisted ` +
+  note(`Event → done cold: ${COLD_REPEAT} instance${COLD_REPEAT > 1 ? 's' : ''} per K and engine set up, then both dev servers restarted on their persisted ` +
     `state (${(restartMs / 1000).toFixed(1)} s), both warmed with other instances, then the first event to each instance, engines interleaved.`);
   for (const [k, why] of Object.entries(coldWhy)) note(`Event → done cold K=${k} on CF: ${why}.`);
   for (const [side, c] of Object.entries(coldCheck)) {
