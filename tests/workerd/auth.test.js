@@ -4,7 +4,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { handle } from '../../examples/demo/worker.js';
-import { expectError, uid, viaHandle } from './helpers.js';
+import { delivered, expectError, uid, viaHandle } from './helpers.js';
 
 const TOKEN = 'secret';
 const secured = () => ({ ...env, ABLAUF_API_TOKEN: TOKEN });
@@ -56,6 +56,7 @@ describe('bearer token', () => {
     expect(get.body.status).toBe('completed');
     const types = await viaHandle(handle, secured(), 'GET', '/types', { headers: bearer(TOKEN) });
     expect(types.status).toBe(200);
+    await delivered();
     const listed = await viaHandle(handle, secured(), 'GET', '/workflows', { headers: bearer(TOKEN), query: '?type=echo' });
     expect(listed.status).toBe(200);
     expect(listed.body.workflows.map((w) => w.id)).toContain(id);

@@ -47,7 +47,31 @@ export async function api(method, path, body, headers = {}) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     if (!('content-type' in init.headers)) init.headers['content-type'] = 'application/json';
   }
-  return parse(await SELF.fetch(`${BASE}${path}`, init));
+  const res = await parse(await SELF.fetch(`${BASE}${path}`, init));
+  if (method !== 'GET') touch(path, res);
+  return res;
+}
+
+// The instance's listing entry travels after the answer of a change
+// (runner.js deliverLater): list() waits for the instances changed so far,
+// so a test reads its own writes.
+const touched = new Set();
+
+function touch(path, res) {
+  const m = /^\/workflows\/([^/?]+)/.exec(path);
+  const id = m ? decodeURIComponent(m[1]) : res.body && typeof res.body === 'object' ? res.body.id : null;
+  if (typeof id === 'string') touched.add(id);
+}
+
+/** Waits until every instance a request changed has delivered its listing entry. */
+export async function delivered() {
+  const ids = [...touched];
+  touched.clear();
+  await Promise.all(ids.map(async (id) => {
+    try {
+      await runInDurableObject(stubOf(id), (o) => idle(o));
+    } catch { /* a name no object can have (a bad-input test's id): nothing to wait for */ }
+  }));
 }
 
 /** Same as api() but through `handle(request, env)` with a custom env. */
@@ -59,7 +83,9 @@ export async function viaHandle(handle, customEnv, method, path, { body, headers
   }
   const res = await handle(new Request(`${BASE}${path}${query}`, init), customEnv);
   if (res.status === 101) return { status: 101, headers: res.headers, body: null, webSocket: res.webSocket };
-  return parse(res);
+  const out = await parse(res);
+  if (method !== 'GET') touch(path, out);
+  return out;
 }
 
 export const enc = encodeURIComponent;
@@ -80,7 +106,8 @@ export const terminate = (id) => api('POST', `/workflows/${enc(id)}/terminate`);
 export const sendEvent = (id, event, payload) =>
   api('POST', `/workflows/${enc(id)}/events/${enc(event)}`, payload);
 
-export function list(query = {}) {
+export async function list(query = {}) {
+  await delivered();
   const q = new URLSearchParams(query).toString();
   return api('GET', `/workflows${q ? `?${q}` : ''}`);
 }
