@@ -240,35 +240,27 @@ function instantiate(module) {
     return -pending.length - 1;
   }
 
+  // One statement for sql_exec (rows as JSON) or sql_query (binary rows):
+  // queued rows are written first, in order; the answer waits for take().
+  function runSql(sqlPtr, sqlLen, paramsPtr, paramsLen, encode) {
+    const failed = flushRows(host.sql);
+    if (failed) return failWith(failed);
+    const sql = str(sqlPtr, sqlLen);
+    const params = JSON.parse(str(paramsPtr, paramsLen));
+    try {
+      if (!host.sql) throw new Error('this host has no storage');
+      pending = encode(host.sql.exec(sql, ...params).raw());
+      return pending.length;
+    } catch (err) {
+      return failWith(String(err && err.message ? err.message : err));
+    }
+  }
+
   const imports = {
     ablauf: {
-      sql_exec(sqlPtr, sqlLen, paramsPtr, paramsLen) {
-        const failed = flushRows(host.sql); // queued rows come first, in order
-        if (failed) return failWith(failed);
-        const sql = str(sqlPtr, sqlLen);
-        const params = JSON.parse(str(paramsPtr, paramsLen));
-        try {
-          if (!host.sql) throw new Error('this host has no storage');
-          const result = Array.from(host.sql.exec(sql, ...params).raw());
-          pending = enc.encode(JSON.stringify(result));
-          return pending.length;
-        } catch (err) {
-          return failWith(String(err && err.message ? err.message : err));
-        }
-      },
-      sql_query(sqlPtr, sqlLen, paramsPtr, paramsLen) {
-        const failed = flushRows(host.sql); // queued rows come first, in order
-        if (failed) return failWith(failed);
-        const sql = str(sqlPtr, sqlLen);
-        const params = JSON.parse(str(paramsPtr, paramsLen));
-        try {
-          if (!host.sql) throw new Error('this host has no storage');
-          pending = encodeRows(host.sql.exec(sql, ...params).raw());
-          return pending.length;
-        } catch (err) {
-          return failWith(String(err && err.message ? err.message : err));
-        }
-      },
+      sql_exec: (sqlPtr, sqlLen, paramsPtr, paramsLen) =>
+        runSql(sqlPtr, sqlLen, paramsPtr, paramsLen, (cursor) => enc.encode(JSON.stringify(Array.from(cursor)))),
+      sql_query: (sqlPtr, sqlLen, paramsPtr, paramsLen) => runSql(sqlPtr, sqlLen, paramsPtr, paramsLen, encodeRows),
       step_put(namePtr, nameLen, resultPtr, resultLen, ord, attempts, startedAt, completedAt, duration, bytes) {
         rows ??= readRowsSql();
         queued.push(str(namePtr, nameLen), ord, attempts, str(resultPtr, resultLen), startedAt, completedAt, duration, bytes);
