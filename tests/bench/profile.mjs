@@ -3,6 +3,7 @@
 //
 //   node tests/bench/profile.mjs steps N [count]    creates of `benchmark` with N steps
 //   node tests/bench/profile.mjs replay K [count]   events to `benchmark-replay` after K steps
+//   node tests/bench/profile.mjs throughput N [count]  creates of N steps, 10 at a time
 //
 // It starts the demo under wrangler dev with the inspector on, takes the
 // profile through the inspector's Profiler domain (50 µs sampling) over
@@ -15,7 +16,7 @@ import WebSocket from 'ws';
 import { freePort, startDevServer } from '../support/devserver.js';
 
 const [scenario = 'steps', nArg = '1000', countArg = '10'] = process.argv.slice(2);
-if (!['steps', 'replay'].includes(scenario)) throw new Error('usage: profile.mjs steps|replay N [count]');
+if (!['steps', 'replay', 'throughput'].includes(scenario)) throw new Error('usage: profile.mjs steps|replay|throughput N [count]');
 const n = Number(nArg);
 const count = Number(countArg);
 
@@ -48,9 +49,9 @@ let k = 0;
 const uid = () => `prof-${Date.now().toString(36)}-${k++}`;
 // One request of the scenario; the instances of `replay` are made beforehand.
 const ready = [];
-const one = scenario === 'steps'
-  ? () => post('/workflows', { type: 'benchmark', id: uid(), payload: { steps: n, work: 100 } })
-  : () => post(`/workflows/${ready.shift()}/events/go`, {});
+const one = scenario === 'replay'
+  ? () => post(`/workflows/${ready.shift()}/events/go`, {})
+  : () => post('/workflows', { type: 'benchmark', id: uid(), payload: { steps: n, work: 100 } });
 if (scenario === 'replay') {
   for (let i = 0; i < count + 3; i++) {
     const id = uid();
@@ -65,7 +66,12 @@ try {
   await call('Profiler.setSamplingInterval', { interval: 50 });
   await call('Profiler.start');
   const t0 = performance.now();
-  for (let i = 0; i < count; i++) await one();
+  if (scenario === 'throughput') {
+    let left = count;
+    await Promise.all(Array.from({ length: 10 }, async () => { while (left-- > 0) await one(); }));
+  } else {
+    for (let i = 0; i < count; i++) await one();
+  }
   const wall = performance.now() - t0;
   const { profile } = await call('Profiler.stop');
 
