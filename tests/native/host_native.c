@@ -3,7 +3,8 @@
  *
  * It behaves like shim/host.js: sql_exec binds a JSON array of parameters
  * and answers the rows as a JSON array of arrays (or the error message with a
- * negative length), take() hands that text over, and the rest is recorded for
+ * negative length), sql_query answers them in the binary form of host.h,
+ * take() hands that over, and the rest is recorded for
  * the tests to look at. The params are parsed and the rows written by the small
  * JSON reader/writer below, in malloc memory: cJSON belongs to the engine's
  * per-call arena while an export runs. Rows of host_step_put are queued and
