@@ -1368,7 +1368,7 @@ static void test_export(void **state) {
     dr_resp e = dr_fetch("GET", "/__ablauf/workflows/ex/export", NULL);
     EXPECT_HTTP(e, 200);
     EXPECT_STR(e.body, "format", "ablauf-export");
-    EXPECT_NUM(e.body, "schemaVersion", 4);
+    EXPECT_NUM(e.body, "schemaVersion", DB_SCHEMA_VERSION);
     EXPECT_STR(e.body, "id", "ex");
     assert_int_equal(jlen(e.body, "tables.ab_steps.rows"), 3);
     assert_int_equal(jlen(e.body, "tables.ab_steps.columns"), 17);
@@ -1566,7 +1566,7 @@ static void test_fresh_schema_in_one_statement(void **state) {
     long before = hn_sql_calls();
     EXPECT_HTTP(dr_fetch("GET", "/__ablauf/workflows/fresh", NULL), 404);
     assert_true(hn_sql_calls() - before <= 3); /* probe, script, the instance lookup */
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
 }
 
 /* A database left at schema v1 by an older engine is migrated forward on the
@@ -1588,7 +1588,7 @@ static void test_migration_from_v1(void **state) {
     r = dr_get("mig-1");
     EXPECT_HTTP(r, 200);
     EXPECT_STR(r.body, "status", "completed");
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
     assert_int_equal(hn_query_int("SELECT count(*) FROM ab_updates WHERE site IS NULL"), 1);
     r = dr_fetch("GET", "/__ablauf/workflows/mig-1/updates", NULL);
     EXPECT_HTTP(r, 200);
@@ -1597,7 +1597,7 @@ static void test_migration_from_v1(void **state) {
     assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_meta SET value = 1 WHERE key = 'schema_version'",
                                   NULL, NULL, NULL), SQLITE_OK);
     EXPECT_HTTP(dr_get("mig-1"), 200);
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
     const char *migrated = schema_text();
     hn_use("mig-1-fresh");
     EXPECT_HTTP(dr_get("mig-1-fresh"), 404);
@@ -1619,7 +1619,7 @@ static void test_migration_from_v2(void **state) {
     dr_resp r = dr_post("mig-2", "events/approval", "{\"approved\":true}");
     EXPECT_HTTP(r, 202);
     EXPECT_STR(r.body, "delivery", "buffered");
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
     assert_int_equal(hn_query_int("SELECT timer_at = (SELECT wake_at FROM ab_steps WHERE name = 'pause')"
                                   " FROM ab_instance"), 1);
     assert_true(hn_alarm() > 0);
@@ -1645,7 +1645,7 @@ static void test_migration_from_v3(void **state) {
     dr_resp r = dr_fetch("GET", "/__ablauf/workflows/mig-3/timeline", NULL);
     EXPECT_HTTP(r, 200);
     assert_int_equal(jlen(r.body, "timeline"), 2);
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
     assert_int_equal(hn_query_int("SELECT count(*) FROM sqlite_master WHERE name = 'ab_steps_started'"), 0);
     assert_int_equal(hn_query_int("SELECT count(*) FROM sqlite_master WHERE name = 'ab_steps_timeline'"), 1);
     assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps WHERE done_seq = 0 AND io_token IS NULL"), 3);
@@ -1657,11 +1657,55 @@ static void test_migration_from_v3(void **state) {
     assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_meta SET value = 3 WHERE key = 'schema_version'",
                                   NULL, NULL, NULL), SQLITE_OK);
     EXPECT_HTTP(dr_get("mig-3"), 200);
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), 4);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
     const char *migrated = schema_text();
     hn_use("mig-3-fresh");
     EXPECT_HTTP(dr_get("mig-3-fresh"), 404);
     if (strcmp(migrated, schema_text()) != 0) fail_msg("v3 migrated:\n%s\nnew:\n%s", migrated, schema_text());
+}
+
+/* v4 -> v5: a history stored with name as the primary key and an index on
+ * ord is rebuilt with ord as the rowid, every row and value kept; the
+ * instance goes on from it, and the result is what a new database gets. */
+static void test_migration_from_v4(void **state) {
+    (void)state;
+    hn_use("mig-4");
+    EXPECT_STR(dr_create("replay-counter", "mig-4", "{\"id\":\"x\"}").body, "status", "waiting");
+    const char *before = dr_printf("%s", dr_get("mig-4").body);
+    const char *cols = "name, ord, type, status, attempts, result, error, started_at, completed_at, duration,"
+                       " wake_at, history, result_bytes, request, io_token, outcome, done_seq";
+    const char *v4 = dr_printf(
+        "CREATE TABLE ab_steps_v4 (name TEXT PRIMARY KEY, ord INTEGER NOT NULL, type TEXT NOT NULL,"
+        " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, result TEXT, error TEXT,"
+        " started_at INTEGER, completed_at INTEGER, duration INTEGER, wake_at INTEGER, history TEXT,"
+        " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT,"
+        " done_seq INTEGER NOT NULL DEFAULT 0);"
+        "INSERT INTO ab_steps_v4 (%s) SELECT %s FROM ab_steps; DROP TABLE ab_steps;"
+        "ALTER TABLE ab_steps_v4 RENAME TO ab_steps; CREATE INDEX ab_steps_ord ON ab_steps (ord);"
+        "CREATE INDEX ab_steps_timeline ON ab_steps (started_at, ord) WHERE type IN ('do', 'fetch', 'call');"
+        "UPDATE ab_meta SET value = 4 WHERE key = 'schema_version'", cols, cols);
+    assert_int_equal(sqlite3_exec(hn_db(), v4, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM pragma_table_info('ab_steps') WHERE name = 'name' AND pk = 1"), 1);
+    dr_resp r = dr_get("mig-4");
+    EXPECT_HTTP(r, 200);
+    assert_string_equal(r.body, before); /* every step as it was */
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM sqlite_master WHERE name = 'ab_steps_ord'"), 0);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM pragma_table_info('ab_steps') WHERE name = 'ord' AND pk = 1"), 1);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps WHERE rowid = ord"), 3);
+    r = dr_post("mig-4", "events/continue", "{}");
+    EXPECT_HTTP(r, 202);
+    EXPECT_STR(r.body, "status.status", "completed");
+    EXPECT_NUM(r.body, "status.steps.@step-3.attempts", 1);
+    /* twice is harmless (an interrupted migration starts over) */
+    assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_meta SET value = 4 WHERE key = 'schema_version'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    EXPECT_HTTP(dr_get("mig-4"), 200);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
+    const char *migrated = schema_text();
+    hn_use("mig-4-fresh");
+    EXPECT_HTTP(dr_get("mig-4-fresh"), 404);
+    if (strcmp(migrated, schema_text()) != 0) fail_msg("v4 migrated:\n%s\nnew:\n%s", migrated, schema_text());
 }
 
 int test_engine_run(void) {
@@ -1712,6 +1756,7 @@ int test_engine_run(void) {
         cmocka_unit_test_setup(test_fresh_schema_in_one_statement, reset),
         cmocka_unit_test_setup(test_migration_from_v2, reset),
         cmocka_unit_test_setup(test_migration_from_v3, reset),
+        cmocka_unit_test_setup(test_migration_from_v4, reset),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

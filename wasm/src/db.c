@@ -306,9 +306,35 @@ static const migration_step migration_4[] = {
            " WHERE type IN ('do', 'fetch', 'call')"},
     {NULL, NULL}};
 
+/* v5: a step's ord is the table's rowid. Every executed step inserts a row,
+ * and every b-tree it touches costs: as the rowid, ord needs no index of its
+ * own (ab_steps_ord goes), and history pages read by ord walk the table
+ * itself. A table rebuild, one script: a death rolls it back whole. Applied
+ * when ab_steps_ord is gone (the probe fails, through json(), while it is
+ * there). */
+static const migration_step migration_5[] = {
+    {"SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
+     " AND name = 'ab_steps_ord') THEN json('v4') END",
+     "CREATE TABLE ab_steps_v5 ("
+     " name TEXT NOT NULL UNIQUE, ord INTEGER PRIMARY KEY, type TEXT NOT NULL,"
+     " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+     " result TEXT, error TEXT, started_at INTEGER, completed_at INTEGER,"
+     " duration INTEGER, wake_at INTEGER, history TEXT,"
+     " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT,"
+     " done_seq INTEGER NOT NULL DEFAULT 0);"
+     "INSERT INTO ab_steps_v5 (name, ord, type, status, attempts, result, error, started_at,"
+     " completed_at, duration, wake_at, history, result_bytes, request, io_token, outcome, done_seq)"
+     " SELECT name, ord, type, status, attempts, result, error, started_at, completed_at, duration,"
+     " wake_at, history, result_bytes, request, io_token, outcome, done_seq FROM ab_steps;"
+     "DROP TABLE ab_steps;"
+     "ALTER TABLE ab_steps_v5 RENAME TO ab_steps;"
+     "CREATE INDEX IF NOT EXISTS ab_steps_timeline ON ab_steps (started_at, ord)"
+     " WHERE type IN ('do', 'fetch', 'call')"},
+    {NULL, NULL}};
+
 static const migration_step *const migrations[] = {NULL, migration_1, migration_2, migration_3,
-                                                   migration_4};
-_Static_assert(DB_SCHEMA_VERSION == 4, "schema_current below is version 4: update it with the migration");
+                                                   migration_4, migration_5};
+_Static_assert(DB_SCHEMA_VERSION == 5, "schema_current below is version 5: update it with the migration");
 
 /* A new database gets the current schema in one statement (a script): a
  * new object's first call would otherwise spend dozens of round trips on
@@ -327,7 +353,7 @@ static const char schema_current[] =
     " died INTEGER NOT NULL DEFAULT 0, careful INTEGER NOT NULL DEFAULT 0,"
     " deaths INTEGER NOT NULL DEFAULT 0, timer_at INTEGER);"
     "CREATE TABLE IF NOT EXISTS ab_steps ("
-    " name TEXT PRIMARY KEY, ord INTEGER NOT NULL, type TEXT NOT NULL,"
+    " name TEXT NOT NULL UNIQUE, ord INTEGER PRIMARY KEY, type TEXT NOT NULL,"
     " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
     " result TEXT, error TEXT, started_at INTEGER, completed_at INTEGER,"
     " duration INTEGER, wake_at INTEGER, history TEXT,"
@@ -344,11 +370,10 @@ static const char schema_current[] =
     " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS ab_index_recent ON ab_index (updated_at DESC, id DESC);"
     "CREATE TABLE IF NOT EXISTS ab_outbox (shard TEXT PRIMARY KEY, entry TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS ab_steps_ord ON ab_steps (ord);"
     "CREATE TABLE IF NOT EXISTS ab_result (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS ab_steps_timeline ON ab_steps (started_at, ord)"
     " WHERE type IN ('do', 'fetch', 'call');"
-    "INSERT INTO ab_meta (key, value) VALUES ('schema_version', 4)"
+    "INSERT INTO ab_meta (key, value) VALUES ('schema_version', 5)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 static int migrate_(cx *X) {

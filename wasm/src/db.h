@@ -23,7 +23,7 @@
 #include "sb.h"
 #include "state.h"
 
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 
 /* Timestamps are epoch ms; DB_NULL_TIME stands for SQL NULL. */
 #define DB_NULL_TIME (-1.0)
