@@ -1569,6 +1569,21 @@ static void test_fresh_schema_in_one_statement(void **state) {
     assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
 }
 
+/* The end of every migration test: a migration interrupted before its
+ * version row (the version set back to `from`) runs again cleanly, and what
+ * it made of the old database is the schema a new database gets. */
+static void expect_rerun_and_fresh(const char *id, int from) {
+    assert_int_equal(sqlite3_exec(hn_db(), dr_printf("UPDATE ab_meta SET value = %d WHERE key = 'schema_version'", from),
+                                  NULL, NULL, NULL), SQLITE_OK);
+    EXPECT_HTTP(dr_get(id), 200);
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
+    const char *migrated = schema_text();
+    hn_use(dr_printf("%s-fresh", id));
+    EXPECT_HTTP(dr_get(dr_printf("%s-fresh", id)), 404);
+    const char *fresh = schema_text();
+    if (strcmp(migrated, fresh) != 0) fail_msg("%s migrated:\n%s\nnew database:\n%s", id, migrated, fresh);
+}
+
 /* A database left at schema v1 by an older engine is migrated forward on the
  * next call, keeping its data; running the migration twice is harmless; and
  * the result is the schema a new database gets. */
@@ -1593,16 +1608,7 @@ static void test_migration_from_v1(void **state) {
     r = dr_fetch("GET", "/__ablauf/workflows/mig-1/updates", NULL);
     EXPECT_HTTP(r, 200);
     assert_int_equal(jlen(r.body, "updates"), 1);
-    /* A migration interrupted after the ALTER (version still 1) runs again cleanly. */
-    assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_meta SET value = 1 WHERE key = 'schema_version'",
-                                  NULL, NULL, NULL), SQLITE_OK);
-    EXPECT_HTTP(dr_get("mig-1"), 200);
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
-    const char *migrated = schema_text();
-    hn_use("mig-1-fresh");
-    EXPECT_HTTP(dr_get("mig-1-fresh"), 404);
-    const char *fresh = schema_text();
-    if (strcmp(migrated, fresh) != 0) fail_msg("migrated schema:\n%s\nnew database:\n%s", migrated, fresh);
+    expect_rerun_and_fresh("mig-1", 1);
 }
 
 /* v2 -> v3: a sleeping instance stored by v2 gets its timer derived from its
@@ -1653,15 +1659,7 @@ static void test_migration_from_v3(void **state) {
     EXPECT_HTTP(r, 202);
     EXPECT_STR(r.body, "status.status", "completed");
     EXPECT_NUM(r.body, "status.steps.@step-3.attempts", 1);
-    /* twice is harmless (an interrupted migration starts over) */
-    assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_meta SET value = 3 WHERE key = 'schema_version'",
-                                  NULL, NULL, NULL), SQLITE_OK);
-    EXPECT_HTTP(dr_get("mig-3"), 200);
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
-    const char *migrated = schema_text();
-    hn_use("mig-3-fresh");
-    EXPECT_HTTP(dr_get("mig-3-fresh"), 404);
-    if (strcmp(migrated, schema_text()) != 0) fail_msg("v3 migrated:\n%s\nnew:\n%s", migrated, schema_text());
+    expect_rerun_and_fresh("mig-3", 3);
 }
 
 /* v4 -> v5: a history stored with name as the primary key and an index on
@@ -1697,15 +1695,7 @@ static void test_migration_from_v4(void **state) {
     EXPECT_HTTP(r, 202);
     EXPECT_STR(r.body, "status.status", "completed");
     EXPECT_NUM(r.body, "status.steps.@step-3.attempts", 1);
-    /* twice is harmless (an interrupted migration starts over) */
-    assert_int_equal(sqlite3_exec(hn_db(), "UPDATE ab_meta SET value = 4 WHERE key = 'schema_version'",
-                                  NULL, NULL, NULL), SQLITE_OK);
-    EXPECT_HTTP(dr_get("mig-4"), 200);
-    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
-    const char *migrated = schema_text();
-    hn_use("mig-4-fresh");
-    EXPECT_HTTP(dr_get("mig-4-fresh"), 404);
-    if (strcmp(migrated, schema_text()) != 0) fail_msg("v4 migrated:\n%s\nnew:\n%s", migrated, schema_text());
+    expect_rerun_and_fresh("mig-4", 4);
 }
 
 int test_engine_run(void) {

@@ -62,6 +62,23 @@ static void test_malformed_rows_refused(void **state) {
     }
 }
 
+/* A batch of completed steps that storage refuses fails the call with the
+ * storage's own words, as a statement of its own would have. */
+static void test_refused_step_batch(void **state) {
+    (void)state;
+    hn_use("refused");
+    EXPECT_HTTP(dr_get("refused"), 404); /* the schema, nothing else */
+    assert_int_equal(sqlite3_exec(hn_db(), "CREATE TRIGGER no_rows BEFORE INSERT ON ab_steps"
+                                  " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    dr_resp r = dr_create("benchmark", "refused", "{\"steps\":30,\"work\":0}");
+    EXPECT_HTTP(r, 500);
+    EXPECT_CONTAINS(jstr(r.body, "error.message"), "storing completed steps");
+    EXPECT_CONTAINS(jstr(r.body, "error.message"), "database or disk is full");
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps"), 0);
+    assert_int_equal(hn_rows_queued(), 0);
+}
+
 /* One object's storage error, then single allocation failures on another
  * object: every failure answers "Out of memory", never a stale text. (Before
  * the call handle, db.c kept the last error in a file-scope pointer into a
@@ -220,6 +237,7 @@ static void test_steps_change_between_passes(void **state) {
 int test_mistakes_run(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_malformed_rows_refused, reset),
+        cmocka_unit_test_setup(test_refused_step_batch, reset),
         cmocka_unit_test_setup(test_error_text_never_crosses_calls, reset),
         cmocka_unit_test_setup(test_build_check_names_the_workflow, reset),
         cmocka_unit_test_setup(test_definition_mistakes, reset),

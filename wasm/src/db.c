@@ -306,6 +306,20 @@ static const migration_step migration_4[] = {
            " WHERE type IN ('do', 'fetch', 'call')"},
     {NULL, NULL}};
 
+/* The columns of ab_steps in the order every statement names them, and the
+ * body of its CREATE TABLE as v5 defines it, closing parenthesis included
+ * (the new database's schema and the v5 rebuild both use it). */
+#define STEP_COLUMNS                                                                    \
+    "name, ord, type, status, attempts, result, error, started_at, completed_at, duration," \
+    " wake_at, history, result_bytes, request, io_token, outcome, done_seq"
+#define STEPS_TABLE                                                                 \
+    " name TEXT NOT NULL UNIQUE, ord INTEGER PRIMARY KEY, type TEXT NOT NULL," \
+    " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0," \
+    " result TEXT, error TEXT, started_at INTEGER, completed_at INTEGER," \
+    " duration INTEGER, wake_at INTEGER, history TEXT," \
+    " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT," \
+    " done_seq INTEGER NOT NULL DEFAULT 0);"
+
 /* v5: a step's ord is the table's rowid. Every executed step inserts a row,
  * and every b-tree it touches costs: as the rowid, ord needs no index of its
  * own (ab_steps_ord goes), and history pages read by ord walk the table
@@ -315,17 +329,8 @@ static const migration_step migration_4[] = {
 static const migration_step migration_5[] = {
     {"SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
      " AND name = 'ab_steps_ord') THEN json('v4') END",
-     "CREATE TABLE ab_steps_v5 ("
-     " name TEXT NOT NULL UNIQUE, ord INTEGER PRIMARY KEY, type TEXT NOT NULL,"
-     " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
-     " result TEXT, error TEXT, started_at INTEGER, completed_at INTEGER,"
-     " duration INTEGER, wake_at INTEGER, history TEXT,"
-     " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT,"
-     " done_seq INTEGER NOT NULL DEFAULT 0);"
-     "INSERT INTO ab_steps_v5 (name, ord, type, status, attempts, result, error, started_at,"
-     " completed_at, duration, wake_at, history, result_bytes, request, io_token, outcome, done_seq)"
-     " SELECT name, ord, type, status, attempts, result, error, started_at, completed_at, duration,"
-     " wake_at, history, result_bytes, request, io_token, outcome, done_seq FROM ab_steps;"
+     "CREATE TABLE ab_steps_v5 (" STEPS_TABLE
+     "INSERT INTO ab_steps_v5 (" STEP_COLUMNS ") SELECT " STEP_COLUMNS " FROM ab_steps;"
      "DROP TABLE ab_steps;"
      "ALTER TABLE ab_steps_v5 RENAME TO ab_steps;"
      "CREATE INDEX IF NOT EXISTS ab_steps_timeline ON ab_steps (started_at, ord)"
@@ -352,13 +357,7 @@ static const char schema_current[] =
     " result_bytes INTEGER NOT NULL DEFAULT 0, event_open INTEGER NOT NULL DEFAULT 0,"
     " died INTEGER NOT NULL DEFAULT 0, careful INTEGER NOT NULL DEFAULT 0,"
     " deaths INTEGER NOT NULL DEFAULT 0, timer_at INTEGER);"
-    "CREATE TABLE IF NOT EXISTS ab_steps ("
-    " name TEXT NOT NULL UNIQUE, ord INTEGER PRIMARY KEY, type TEXT NOT NULL,"
-    " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
-    " result TEXT, error TEXT, started_at INTEGER, completed_at INTEGER,"
-    " duration INTEGER, wake_at INTEGER, history TEXT,"
-    " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT,"
-    " done_seq INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS ab_steps (" STEPS_TABLE
     "CREATE TABLE IF NOT EXISTS ab_events ("
     " name TEXT PRIMARY KEY, payload TEXT NOT NULL, received_at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS ab_updates ("
@@ -474,10 +473,6 @@ static int result_put_(cx *X, const char *result) {
 int db_result_put(cx *X, const char *result) { SCRATCH(X, result_put_(X, result)); }
 
 /* --- steps ----------------------------------------------------------------------- */
-
-#define STEP_COLUMNS                                                                    \
-    "name, ord, type, status, attempts, result, error, started_at, completed_at, duration," \
-    " wake_at, history, result_bytes, request, io_token, outcome, done_seq"
 
 /* Typed steps from the rows of a SELECT STEP_COLUMNS, written to dst (room
  * for every row). */

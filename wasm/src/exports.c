@@ -201,15 +201,17 @@ AB_EXPORT("ab_ack") void ab_ack(cx *h, const char *body, uint32_t len) {
 
 AB_EXPORT("ab_ws_close_code") int32_t ab_ws_close_code(int32_t code) { return api_ws_close_code(code); }
 
-AB_EXPORT("ab_rows_sql") const uint32_t *ab_rows_sql(void) {
-    static const char head[] = DB_ROWS_HEAD, tuple[] = DB_ROWS_TUPLE, tail[] = DB_ROWS_TAIL;
-    static uint32_t out[7];
-    out[0] = (uint32_t)(uintptr_t)head;
-    out[1] = sizeof head - 1;
-    out[2] = (uint32_t)(uintptr_t)tuple;
-    out[3] = sizeof tuple - 1;
-    out[4] = (uint32_t)(uintptr_t)tail;
-    out[5] = sizeof tail - 1;
-    out[6] = DB_ROWS_MAX;
-    return out;
-}
+/* A constant block, so no handle and no state: on wasm32 a pointer is a u32,
+ * and the host reads the seven fields as u32s. */
+static const struct {
+    const char *head;
+    uint32_t head_len;
+    const char *tuple;
+    uint32_t tuple_len;
+    const char *tail;
+    uint32_t tail_len;
+    uint32_t max_rows;
+} rows_sql = {DB_ROWS_HEAD, sizeof DB_ROWS_HEAD - 1, DB_ROWS_TUPLE, sizeof DB_ROWS_TUPLE - 1,
+              DB_ROWS_TAIL, sizeof DB_ROWS_TAIL - 1, DB_ROWS_MAX};
+
+AB_EXPORT("ab_rows_sql") const void *ab_rows_sql(void) { return &rows_sql; }

@@ -43,8 +43,8 @@
  * the index entries it was offered (host_index_put), body = JSON
  * [[shard, entry], ...] of the deliveries that succeeded, which leave the
  * outbox (the alarm is set again); ab_ws_close_code(code) -> the code to
- * answer a client's close with; ab_rows_sql() -> seven u32 (no handle, a
- * static block): head pointer and length, tuple pointer and length, tail
+ * answer a client's close with; ab_rows_sql() -> seven u32 (no handle, a constant
+ * block): head pointer and length, tuple pointer and length, tail
  * pointer and length, rows per batch — the statement the host writes the
  * rows of host_step_put with (db.h DB_ROWS_*).
  */
@@ -72,6 +72,6 @@ void ab_alarm(cx *h, double gen);
 void ab_recover(cx *h, const char *step, int32_t len, int32_t attempt);
 void ab_ack(cx *h, const char *body, uint32_t len);
 int32_t ab_ws_close_code(int32_t code);
-const uint32_t *ab_rows_sql(void);
+const void *ab_rows_sql(void);
 
 #endif
