@@ -29,7 +29,8 @@ export class WorkflowRunner extends app.WorkflowRunner {
       if (!hooksOn(this.env)) return notFound();
       const { frames } = await request.json();
       if (!Array.isArray(frames) || frames.some((f) => typeof f !== 'string')) {
-        return Response.json({ error: 'frames: an array of strings' }, { status: 400 });
+        return Response.json({ error: { code: 'VALIDATION_ERROR', message: 'frames must be an array of strings', status: 400, source: 'validation' } },
+          { status: 400 });
       }
       let sent = 0;
       for (const frame of frames) {

@@ -60,6 +60,15 @@ describe('bench hook /__bench/ws-send (ABLAUF_TEST_HOOKS=1)', () => {
     for (const c of mine) await c.settled();
     for (const c of mine) expect(c.frames).toEqual([...frames, frames[0]]);
 
+    // Anything but an array of strings is refused, and nothing is sent.
+    for (const bad of [null, 'x', [1], [{}]]) {
+      const r = await hook(id, bad);
+      expect(r.status).toBe(400);
+      expect((await r.json()).error.code).toBe('VALIDATION_ERROR');
+    }
+    for (const c of mine) await c.settled();
+    for (const c of mine) expect(c.frames).toEqual([...frames, frames[0]]);
+
     // The instance itself is untouched: still waiting for its event.
     const s = await SELF.fetch(`https://x/__ablauf/workflows/${id}`).then((r) => r.json());
     expect(s.status).toBe('waiting');
