@@ -64,6 +64,8 @@ static char *log_last;
 static int nlogs;
 
 static int corrupt_countdown = -1, corrupt_mode;
+static int rewrite_countdown = -1;
+static char *rewrite_from, *rewrite_to;
 
 static jmp_buf *trap_env;
 static int trap_countdown = -1;
@@ -197,6 +199,7 @@ void hn_reset(void) {
     trap_env = NULL;
     trap_countdown = -1;
     corrupt_countdown = -1;
+    hn_rewrite_page(-1, NULL, NULL);
     sql_calls = 0;
     hn_use("default");
 }
@@ -257,6 +260,39 @@ void hn_corrupt_rows(int k, int mode) {
     corrupt_countdown = k < 0 ? -1 : k;
     corrupt_mode = mode;
 }
+void hn_rewrite_page(int k, const char *from, const char *to) {
+    free(rewrite_from);
+    free(rewrite_to);
+    rewrite_from = from ? xstrndup(from, strlen(from)) : NULL;
+    rewrite_to = to ? xstrndup(to, strlen(to)) : NULL;
+    rewrite_countdown = k < 0 || from == NULL ? -1 : k;
+}
+
+/* A page is an answer of one row and one text value that begins "[[" (a
+ * json_group_array of json_array): its text with the first `from` made `to`,
+ * the binary answer rebuilt around it. */
+static void rewrite_page(buf *rows) {
+    uint32_t n, ncols, len;
+    if (rows->len < 13) return;
+    memcpy(&n, rows->p, 4);
+    memcpy(&ncols, rows->p + 4, 4);
+    memcpy(&len, rows->p + 9, 4);
+    if (n != 1 || ncols != 1 || rows->p[8] != 2 || len < 2 || memcmp(rows->p + 13, "[[", 2) != 0) return;
+    if (rewrite_countdown < 0 || rewrite_countdown-- != 0) return;
+    char *text = rows->p + 13, *at = strstr(text, rewrite_from);
+    if (at == NULL) return;
+    size_t nf = strlen(rewrite_from), nt = strlen(rewrite_to);
+    buf out = {0};
+    buf_add(&out, rows->p, 13);
+    buf_add(&out, text, (size_t)(at - text));
+    buf_add(&out, rewrite_to, nt);
+    buf_add(&out, at + nf, len - (size_t)(at - text) - nf + 1); /* and the NUL */
+    len = (uint32_t)(out.len - 13 - 1);
+    memcpy(out.p + 9, &len, 4);
+    free(rows->p);
+    *rows = out;
+}
+
 void hn_trap_set_env(jmp_buf *env) { trap_env = env; }
 
 long hn_sql_calls(void) { return sql_calls; }
@@ -744,6 +780,7 @@ static int32_t run_sql(const char *sql, int32_t sql_len, const char *params, int
             else if (corrupt_mode == HN_BAD_TAG && rows.len > 8) rows.p[8] = 7;
             else if (corrupt_mode == HN_MORE_ROWS) n++, memcpy(rows.p, &n, 4);
         }
+        rewrite_page(&rows);
     } else {
         buf_add(&rows, "]", 1);
     }

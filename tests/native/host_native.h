@@ -109,6 +109,10 @@ void hn_trap_at_sql(int k);
  * holds (for queries that return rows). k < 0 disarms. */
 enum { HN_CUT_SHORT = 1, HN_BAD_TAG, HN_MORE_ROWS };
 void hn_corrupt_rows(int k, int mode);
+/* The k-th page of rows from now (0 = the next; a query SQLite answers with
+ * one json_group_array text, db.c page_rows) arrives with the first `from`
+ * in its text made `to`. k < 0 or from NULL disarms. */
+void hn_rewrite_page(int k, const char *from, const char *to);
 /* Traps now, from inside an export (a step body of a test workflow). */
 void hn_trap_now(void);
 /* The driver's landing pad while an export runs (NULL between calls). */

@@ -62,6 +62,87 @@ static void test_malformed_rows_refused(void **state) {
     }
 }
 
+/* Stored rows come back exactly as they went in through every query that
+ * reads steps as a page (db.c page_rows): Status (GET), the timeline, and the
+ * whole history a pass loads. The create's answer is rendered from memory,
+ * so an answer equal to it proves the page lost nothing: escapes, control
+ * characters, non-ASCII and astral text, a double that needs 17 digits, a
+ * wake time that is not a whole ms. */
+static void test_page_rows_exact(void **state) {
+    (void)state;
+    hn_use("exact");
+    const char *payload =
+        "{\"name\":\"q\\\"uo\\\\te \\u00e9\\ud83d\\ude00 /\","
+        "\"value\":{\"s\":\"ctl\\u0001\\n\\t\\\"\\\\/\\u00e9\\ud83d\\ude00\\u2028\","
+        "\"n\":0.30000000000000004,\"big\":1e300,\"tiny\":5e-324,\"i\":123456789012345},\"at\":4102444800000.123}";
+    dr_resp made = dr_create("t-exact", "exact", payload);
+    EXPECT_HTTP(made, 201);
+    assert_string_equal(jstr(made.body, "status"), "sleeping");
+    assert_string_equal(jstr(made.body, "steps.0.name"), "q\"uo\\te \xc3\xa9\xf0\x9f\x98\x80 /");
+    assert_true(jnum(made.body, "steps.1.wakeAt") == 4102444800000.123);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps WHERE typeof(wake_at) = 'real'"), 1);
+    EXPECT_CONTAINS(made.body, "0.30000000000000004");
+
+    dr_resp got = dr_get("exact");
+    EXPECT_HTTP(got, 200);
+    assert_string_equal(got.body, made.body);
+
+    /* the timeline reads the do step through its own page query */
+    dr_resp tl = dr_fetch("GET", "/__ablauf/workflows/exact/timeline", NULL);
+    EXPECT_HTTP(tl, 200);
+    assert_string_equal(jstr(tl.body, "timeline.0.name"), jstr(made.body, "steps.0.name"));
+
+    /* pause, then resume: the resume's pass loads the whole history */
+    EXPECT_HTTP(dr_post("exact", "pause", NULL), 200);
+    dr_resp resumed = dr_post("exact", "resume", NULL);
+    EXPECT_HTTP(resumed, 200);
+    const char *a = strstr(made.body, "\"steps\":"), *b = strstr(resumed.body, "\"steps\":");
+    const char *a_end = strstr(made.body, ",\"createdAt\":"), *b_end = strstr(resumed.body, ",\"createdAt\":");
+    assert_non_null(a && b && a_end && b_end);
+    assert_int_equal(a_end - a, b_end - b);
+    assert_memory_equal(a, b, (size_t)(a_end - a)); /* every step as created */
+}
+
+/* A page whose text is damaged (cut short, a column more, an escape SQLite
+ * would not write, a lone surrogate, a NUL, rows out of order) is refused
+ * with a storage error; nothing is lost: the next read is as before. */
+static void test_malformed_page_refused(void **state) {
+    (void)state;
+    hn_use("page");
+    EXPECT_HTTP(dr_create("multi-step", "page", "{\"value\":2}"), 201);
+    dr_resp good = dr_get("page");
+    EXPECT_HTTP(good, 200);
+    static const struct { const char *from, *to, *says; } cases[] = {
+        {"]]", "]", "malformed page of rows"},
+        {"[[", "[[null,", "malformed page of rows"},
+        {"],[", "],7,[", "malformed page of rows"},
+        {"\"do\"", "\"d\\qo\"", "malformed page of rows"},
+        {"\"do\"", "\"d\\ud800o\"", "malformed page of rows"},
+        {"\"do\"", "\"d\\udc00\\ud800o\"", "malformed page of rows"},
+        {"\"do\"", "\"d\\u0000o\"", "malformed page of rows"},
+        {"\"do\"", "\"d\\u00zzo\"", "malformed page of rows"},
+        {",1,\"do\"", ",\"1\"x,\"do\"", "malformed page of rows"},
+        {",2,\"do\"", ",1,\"do\"", "step rows out of order"},
+        {"]]", "]] ", "malformed page of rows"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        hn_rewrite_page(0, cases[i].from, cases[i].to);
+        dr_resp r = dr_get("page");
+        hn_rewrite_page(-1, NULL, NULL);
+        if (r.status != 500) fail_msg("case %zu (%s -> %s) not refused: %s", i, cases[i].from, cases[i].to, r.body);
+        EXPECT_CONTAINS(jstr(r.body, "error.message"), cases[i].says);
+        dr_resp again = dr_get("page");
+        EXPECT_HTTP(again, 200);
+        assert_string_equal(again.body, good.body);
+    }
+    /* an escape SQLite may write, read as what it stands for */
+    hn_rewrite_page(0, "\"do\"", "\"\\u0064\\u006F\"");
+    dr_resp r = dr_get("page");
+    hn_rewrite_page(-1, NULL, NULL);
+    EXPECT_HTTP(r, 200);
+    assert_string_equal(r.body, good.body);
+}
+
 /* A batch of completed steps that storage refuses fails the call with the
  * storage's own words, as a statement of its own would have. */
 static void test_refused_step_batch(void **state) {
@@ -237,6 +318,8 @@ static void test_steps_change_between_passes(void **state) {
 int test_mistakes_run(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_malformed_rows_refused, reset),
+        cmocka_unit_test_setup(test_page_rows_exact, reset),
+        cmocka_unit_test_setup(test_malformed_page_refused, reset),
         cmocka_unit_test_setup(test_refused_step_batch, reset),
         cmocka_unit_test_setup(test_error_text_never_crosses_calls, reset),
         cmocka_unit_test_setup(test_build_check_names_the_workflow, reset),

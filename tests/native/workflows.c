@@ -69,6 +69,18 @@ AB_WORKFLOW(tw_drift) = {.type = "t-drift", .run = drift};
  * still answer clearly. */
 AB_WORKFLOW(tw_bad_schema) = {.type = "t-bad-schema", .input_schema = "{\"type\":", .run = noop};
 
+/* A step named by the payload returning its value, then a sleep until its
+ * time: what goes into a stored row as the payload says (test_mistakes.c
+ * reads it back through every page query). */
+static ab_rc exact(ab_ctx *c, const cJSON *in, cJSON **result) {
+    cJSON *r;
+    AB_TRY(ab_do(c, ab_get_str(in, "name"), NULL, const_body, ab_get(in, "value"), &r));
+    AB_TRY(ab_sleep_until(c, "nap", ab_get_num(in, "at", 0)));
+    return ab_ok(c, result, r);
+}
+
+AB_WORKFLOW(tw_exact) = {.type = "t-exact", .run = exact};
+
 /* --- I/O steps (test_io.c) ------------------------------------------------------ */
 
 /* n sequential fetches of url, then the number of them. */

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "host.h"
@@ -189,6 +190,168 @@ static int64_t col_int(col *k) {
     return d == DB_NULL_TIME ? 0 : (int64_t)d;
 }
 
+/* --- pages of rows, rendered by SQLite ------------------------------------
+ * A page of step rows (up to 2,000) crosses as one text value: SQLite renders
+ * the rows with json_group_array(json_array(...)) and page_rows turns that
+ * text back into the binary rowset above, so the cursors below read it like
+ * any other answer. Why: the host turns each value of a row into a
+ * JavaScript value and back into bytes, about 2 µs for a row of 17 columns;
+ * SQLite writes the same row as text in a fraction of that (measured in
+ * docs/performance.md). The text is checked as it is read: anything that is
+ * not an array of arrays of exactly ncols nulls, numbers and strings is a
+ * storage error, as is a string escape SQLite would not write. */
+
+/* Appends the UTF-8 of code point u (< 0x110000, no surrogate). */
+static void put_utf8(sb *o, uint32_t u) {
+    char b[4];
+    size_t n;
+    if (u < 0x80) b[0] = (char)u, n = 1;
+    else if (u < 0x800) b[0] = (char)(0xC0 | u >> 6), b[1] = (char)(0x80 | (u & 0x3F)), n = 2;
+    else if (u < 0x10000)
+        b[0] = (char)(0xE0 | u >> 12), b[1] = (char)(0x80 | (u >> 6 & 0x3F)),
+        b[2] = (char)(0x80 | (u & 0x3F)), n = 3;
+    else
+        b[0] = (char)(0xF0 | u >> 18), b[1] = (char)(0x80 | (u >> 12 & 0x3F)),
+        b[2] = (char)(0x80 | (u >> 6 & 0x3F)), b[3] = (char)(0x80 | (u & 0x3F)), n = 4;
+    sb_append(o, b, n);
+}
+
+/* Four hex digits at p, or -1. */
+static int32_t hex4(const char *p) {
+    int32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        v = v << 4 | d;
+    }
+    return v;
+}
+
+/* The string whose opening quote is at p, as a V_TEXT value; the byte after
+ * its closing quote, or NULL if it is malformed. */
+static const char *page_string(sb *o, const char *p, const char *end) {
+    size_t at = o->len;
+    uint32_t len = 0;
+    sb_append(o, "\2\0\0\0\0", 5); /* V_TEXT, length patched below */
+    for (p++;;) {
+        const char *run = p;
+        while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) p++;
+        sb_append(o, run, (size_t)(p - run));
+        len += (uint32_t)(p - run);
+        if (p >= end || (unsigned char)*p < 0x20) return NULL;
+        if (*p == '"') break;
+        if (end - p < 2) return NULL;
+        char e = p[1], c;
+        p += 2;
+        switch (e) {
+        case '"': c = '"'; break;
+        case '\\': c = '\\'; break;
+        case '/': c = '/'; break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        case 'u': {
+            int32_t u = end - p >= 4 ? hex4(p) : -1;
+            p += 4;
+            if (u <= 0) return NULL; /* NUL never is a stored character */
+            if (u >= 0xD800 && u < 0xDC00) { /* a pair */
+                int32_t lo = end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2) : -1;
+                if (lo < 0xDC00 || lo >= 0xE000) return NULL;
+                p += 6;
+                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+            } else if (u >= 0xDC00 && u < 0xE000) {
+                return NULL;
+            }
+            size_t before = o->len;
+            put_utf8(o, (uint32_t)u);
+            len += (uint32_t)(o->len - before);
+            continue;
+        }
+        default: return NULL;
+        }
+        sb_append(o, &c, 1);
+        len++;
+    }
+    sb_append(o, "", 1); /* the NUL the cursors hand out */
+    if (!o->oom) memcpy(o->buf + at + 1, &len, sizeof len);
+    return p + 1;
+}
+
+/* The number at p (its text ends at a ',' or ']'), as a V_NUM value. */
+static const char *page_number(sb *o, const char *p, const char *end) {
+    const char *q = p;
+    int64_t v = 0;
+    int digits = 0, neg = *q == '-';
+    if (neg) q++;
+    while (q < end && *q >= '0' && *q <= '9' && digits < 16) v = v * 10 + (*q++ - '0'), digits++;
+    double d;
+    if (digits > 0 && q < end && (*q == ',' || *q == ']')) {
+        d = neg ? -(double)v : (double)v; /* up to 16 digits: exact */
+    } else {
+        /* A real (SQLite writes it through quote(), which reads back as the
+         * same double: see STEP_JSON) or a long integer: strtod. The page is
+         * NUL-terminated, so strtod cannot run past it. */
+        char *stop;
+        d = strtod(p, &stop);
+        if (stop == p || stop > end || isinf(d)) return NULL;
+        q = stop;
+    }
+    char b[9] = {V_NUM};
+    memcpy(b + 1, &d, sizeof d);
+    sb_append(o, b, sizeof b);
+    return q;
+}
+
+/* page_rows_'s answer for text that is not a page (positive: never a cx_rc). */
+#define PAGE_BAD 1
+
+static int page_rows_(cx *X, const char *p, const char *end, int ncols, rowset *out) {
+    sb o;
+    sb_init(X, &o);
+    sb_append(&o, "\0\0\0\0\0\0\0\0", 8); /* row and column counts, patched below */
+    uint32_t n = 0;
+    if (p >= end || *p++ != '[') return PAGE_BAD;
+    if (p < end && *p == ']') p++;
+    else for (;; n++) {
+        if (p >= end || *p++ != '[') return PAGE_BAD;
+        for (int i = 0; i < ncols; i++) {
+            if (i > 0 && (p >= end || *p++ != ',')) return PAGE_BAD;
+            if (p >= end) return PAGE_BAD;
+            if (*p == '"') p = page_string(&o, p, end);
+            else if (*p == 'n' && end - p >= 4 && memcmp(p, "null", 4) == 0) sb_append(&o, "", 1), p += 4;
+            else if (*p == '-' || (*p >= '0' && *p <= '9')) p = page_number(&o, p, end);
+            else return PAGE_BAD;
+            if (p == NULL) return PAGE_BAD;
+        }
+        if (p >= end || *p++ != ']') return PAGE_BAD;
+        if (p < end && *p == ',') { p++; continue; }
+        if (p < end && *p == ']') { p++; n++; break; }
+        return PAGE_BAD;
+    }
+    if (p != end) return PAGE_BAD;
+    if (o.oom) return cx_nomem(X);
+    uint32_t c = (uint32_t)ncols;
+    memcpy(o.buf, &n, 4);
+    memcpy(o.buf + 4, &c, 4);
+    return rows_check((const unsigned char *)o.buf, o.len, out) == 0 ? CX_OK : PAGE_BAD;
+}
+
+/* The rows of a page: q is the one-row, one-text-column answer of a query
+ * through json_group_array(json_array(<ncols values>)). */
+static int page_rows(cx *X, rowset *q, int ncols, rowset *out) {
+    col k = first_row(X, q);
+    const unsigned char *b;
+    if (col_next(&k, &b) != V_TEXT) return cx_fail(X, CX_STORAGE, "malformed page of rows from the host");
+    const char *text = (const char *)b + 4;
+    int rc = page_rows_(X, text, text + u32_at(b), ncols, out);
+    if (rc == PAGE_BAD) return cx_fail(X, CX_STORAGE, "malformed page of rows from the host");
+    return rc;
+}
+
 /* A stored status names an enum value; anything else is corruption. */
 #define COL_ENUM(X, k, parse, out)                                                    \
     ((parse)(col_peek(k), (out)) == 0 ? CX_OK                                         \
@@ -319,6 +482,17 @@ static const migration_step migration_4[] = {
     " duration INTEGER, wake_at INTEGER, history TEXT," \
     " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT," \
     " done_seq INTEGER NOT NULL DEFAULT 0);"
+
+/* A page of step rows as one text value (see page_rows): STEP_COLUMNS, in
+ * their order, rendered by json_array. A REAL goes through quote(), whose
+ * text reads back as the same double (json_array writes 15 digits: 0.1 +
+ * 0.2 would come back as 0.3); integers and text are exact as they are. */
+#define EXACT(c) "CASE typeof(" c ") WHEN 'real' THEN json(quote(" c ")) ELSE " c " END"
+#define STEP_JSON                                                                          \
+    "json_group_array(json_array(name, ord, type, status, attempts, result, error, "       \
+    EXACT("started_at") ", " EXACT("completed_at") ", " EXACT("duration") ", "             \
+    EXACT("wake_at") ", history, result_bytes, request, io_token, outcome, done_seq))"
+#define STEP_NCOLS 17
 
 /* v5: a step's ord is the table's rowid. Every executed step inserts a row,
  * and every b-tree it touches costs: as the rowid, ord needs no index of its
@@ -502,6 +676,23 @@ static int steps_into(cx *X, rowset *rows, db_step *dst) {
     return CX_OK;
 }
 
+/* Runs a query of STEP_JSON over a subquery of STEP_COLUMNS: its rows. */
+static int steps_query(cx *X, const char *sql, cJSON *p, rowset *rows) {
+    rowset page;
+    int rc = exec_p(X, sql, p, &page);
+    if (rc != CX_OK) return rc;
+    return page_rows(X, &page, STEP_NCOLS, rows);
+}
+
+/* A page read by ord continues from its last row, so its rows must come in
+ * ord order after `after` (json_group_array takes them in the subquery's
+ * order; this makes any other order an error, not a silent gap). */
+static int ords_ascend(cx *X, const db_step *s, int n, int after) {
+    for (int i = 0; i < n; after = s[i++].ord)
+        if (s[i].ord <= after) return cx_fail(X, CX_STORAGE, "step rows out of order");
+    return CX_OK;
+}
+
 static int steps_from_rows(cx *X, rowset *rows, db_step **steps, int *count) {
     int n = rows->n;
     *steps = NULL;
@@ -533,11 +724,15 @@ static int count_(cx *X, int *n) {
 
 static int page_into_(cx *X, int after, db_step *dst, int room, int *got) {
     rowset rows;
-    int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps WHERE ord > ?1 ORDER BY ord LIMIT ?2",
-                    params("ii", (int64_t)after, (int64_t)(room < LOAD_PAGE ? room : LOAD_PAGE)), &rows);
+    int rc = steps_query(X, "SELECT " STEP_JSON " FROM (SELECT " STEP_COLUMNS " FROM ab_steps"
+                            " WHERE ord > ?1 ORDER BY ord LIMIT ?2)",
+                         params("ii", (int64_t)after, (int64_t)(room < LOAD_PAGE ? room : LOAD_PAGE)),
+                         &rows);
     if (rc != CX_OK) return rc;
+    if (rows.n > room) return cx_fail(X, CX_STORAGE, "more step rows than asked for");
     *got = rows.n;
-    return steps_into(X, &rows, dst);
+    if ((rc = steps_into(X, &rows, dst)) != CX_OK) return rc;
+    return ords_ascend(X, dst, *got, after);
 }
 
 int db_steps_load(cx *X, db_step **steps, int *count) {
@@ -566,10 +761,11 @@ int db_steps_load(cx *X, db_step **steps, int *count) {
 
 static int steps_page_(cx *X, int after_ord, int limit, db_step **steps, int *count) {
     rowset rows;
-    int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps WHERE ord > ?1 ORDER BY ord LIMIT ?2",
-                    params("ii", (int64_t)after_ord, (int64_t)limit), &rows);
-    if (rc != CX_OK) return rc;
-    return steps_from_rows(X, &rows, steps, count);
+    int rc = steps_query(X, "SELECT " STEP_JSON " FROM (SELECT " STEP_COLUMNS " FROM ab_steps"
+                            " WHERE ord > ?1 ORDER BY ord LIMIT ?2)",
+                         params("ii", (int64_t)after_ord, (int64_t)limit), &rows);
+    if (rc != CX_OK || (rc = steps_from_rows(X, &rows, steps, count)) != CX_OK) return rc;
+    return ords_ascend(X, *steps, *count, after_ord);
 }
 
 int db_steps_page(cx *X, int after_ord, int limit, db_step **steps, int *count) {
@@ -579,11 +775,11 @@ int db_steps_page(cx *X, int after_ord, int limit, db_step **steps, int *count) 
 static int timeline_page_(cx *X, double after_at, int after_ord, int limit, db_step **steps,
                           int *count) {
     rowset rows;
-    int rc = exec_p(X, "SELECT " STEP_COLUMNS " FROM ab_steps"
-                       " WHERE type IN ('do', 'fetch', 'call') AND started_at IS NOT NULL"
-                       " AND (?1 IS NULL OR started_at > ?1 OR (started_at = ?1 AND ord > ?2))"
-                       " ORDER BY started_at, ord LIMIT ?3",
-                    params("dii", after_at, (int64_t)after_ord, (int64_t)limit), &rows);
+    int rc = steps_query(X, "SELECT " STEP_JSON " FROM (SELECT " STEP_COLUMNS " FROM ab_steps"
+                            " WHERE type IN ('do', 'fetch', 'call') AND started_at IS NOT NULL"
+                            " AND (?1 IS NULL OR started_at > ?1 OR (started_at = ?1 AND ord > ?2))"
+                            " ORDER BY started_at, ord LIMIT ?3)",
+                         params("dii", after_at, (int64_t)after_ord, (int64_t)limit), &rows);
     if (rc != CX_OK) return rc;
     return steps_from_rows(X, &rows, steps, count);
 }
