@@ -3,7 +3,7 @@
 // fan out to, or which static file to serve. The application's worker
 // (app.js) and the binding client both call it.
 import { EngineTrap, makeHost } from './host.js';
-import { abortedResponse, describe, internalError, readBody, toResponse } from './http.js';
+import { abortedResponse, describe, fromRpc, internalError, readBody, toResponse } from './http.js';
 import { clientGz, dashboardGz } from '../build/assets.js';
 
 function addHeaders(response, headers) {
@@ -56,11 +56,17 @@ async function handle(engine, dashboard, request, env) {
   const m = out.meta;
   const ns = env.WORKFLOW_RUNNER;
   if (m.forward) {
+    const stub = ns.get(ns.idFromName(m.forward));
+    // A WebSocket upgrade needs fetch (its answer is a 101 with the socket);
+    // every other request is an RPC call: the same request as the object's
+    // fetch would describe it, about 0.5–1 ms sooner (docs/performance.md).
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+      const fwd = { ...meta, headers: { ...meta.headers, ...m.requestHeaders } };
+      return addHeaders(fromRpc(await stub.serve(fwd, body)), m.headers);
+    }
     const headers = new Headers(request.headers);
     for (const [k, v] of Object.entries(m.requestHeaders || {})) headers.set(k, v);
-    const init = { method: request.method, headers };
-    if (request.method !== 'GET' && request.method !== 'HEAD') init.body = body;
-    const res = await ns.get(ns.idFromName(m.forward)).fetch(request.url, init);
+    const res = await stub.fetch(request.url, { method: request.method, headers });
     return addHeaders(res, m.headers);
   }
   if (m.fanout) {

@@ -77,17 +77,43 @@ export function describe(request, env, tooLarge, extra = {}) {
     const v = request.headers.get(h);
     if (v !== null) headers[h] = v;
   }
-  const vars = {};
-  for (const k of VARS) if (typeof env?.[k] === 'string') vars[k] = env[k];
   return {
     method: request.method,
     path: url.pathname,
     query: url.search.slice(1),
     headers,
-    env: vars,
+    env: envVars(env),
     bodyTooLarge: tooLarge,
     ...extra,
   };
+}
+
+/** The ABLAUF_* vars the engine reads, from a worker's or an object's env. */
+export function envVars(env) {
+  const vars = {};
+  for (const k of VARS) if (typeof env?.[k] === 'string') vars[k] = env[k];
+  return vars;
+}
+
+// An answer crosses from the object to the worker as an RPC value (handler.js,
+// WorkflowRunner.serve): status, headers and the body's bytes, or, past
+// RPC_INLINE_MAX, the body as a stream (an RPC value has a size limit; a
+// Status page of large results can pass it).
+const RPC_INLINE_MAX = 1 << 20;
+
+/** The engine's answer (or a Response made in JS) as an RPC value. */
+export async function toRpc(out) {
+  if (out instanceof Response) {
+    return { status: out.status, headers: [...out.headers], body: new Uint8Array(await out.arrayBuffer()) };
+  }
+  const res = toResponse(out);
+  const body = out.body.length > RPC_INLINE_MAX ? res.body : res.body === null ? null : out.body;
+  return { status: res.status, headers: [...res.headers], body };
+}
+
+/** An RPC value of toRpc as the Response the worker sends. */
+export function fromRpc({ status, headers, body }) {
+  return new Response(status === 204 || status === 304 ? null : body, { status, headers });
 }
 
 export function toResponse(out) {

@@ -4,7 +4,7 @@
 // moves bytes, commits, and applies what the engine asked for.
 import { DurableObject } from 'cloudflare:workers';
 import { EngineTrap, makeHost } from './host.js';
-import { abortedResponse, describe, internalError, readBody, toResponse } from './http.js';
+import { abortedResponse, describe, envVars, internalError, readBody, toResponse, toRpc } from './http.js';
 import { perform } from './io.js';
 
 // How long one request may keep settling a pass that continues (see fetch).
@@ -241,7 +241,27 @@ export class WorkflowRunner extends DurableObject {
     // The body is read before queueing: a slow upload holds up no one.
     const { body, tooLarge, aborted } = await readBody(request);
     if (aborted) return abortedResponse();
-    let out = await this.serial(() => this.handle(request, body, tooLarge));
+    const out = await this.answer(describe(request, this.env, tooLarge), body);
+    if (out instanceof Response) return out;
+    if (out.meta.websocket) return this.accept(out.meta.websocket);
+    return toResponse(out);
+  }
+
+  // The worker's way in for every request but a WebSocket upgrade (an RPC
+  // call, cheaper than fetch): `request` is what describe() made of it in
+  // the worker, `body` its bytes, read there. The vars are the object's own.
+  async serve(request, body) {
+    const out = await this.answer({ ...request, env: envVars(this.env) }, body);
+    if (!(out instanceof Response) && out.meta.websocket) {
+      return toRpc(internalError('A WebSocket was answered to a request that did not ask to upgrade'));
+    }
+    return toRpc(out);
+  }
+
+  // One request, described (describe()), through the queue: the engine's
+  // answer, or a Response when it trapped.
+  async answer(request, body) {
+    let out = await this.serial(() => this.handle(request, body));
     // Waiting for I/O: the answer waits outside the queue (the outcomes go
     // through it) until the instance is at rest, at most IO_ANSWER_MS.
     const until = Date.now() + IO_ANSWER_MS;
@@ -255,9 +275,7 @@ export class WorkflowRunner extends DurableObject {
         return o;
       }));
     }
-    if (out instanceof Response) return out;
-    if (out.meta.websocket) return this.accept(out.meta.websocket);
-    return toResponse(out);
+    return out;
   }
 
   // Runs fn; if the engine trapped, logs it, recovers and returns onTrap().
@@ -277,11 +295,11 @@ export class WorkflowRunner extends DurableObject {
     return this.survive(fn, () => internalError('The workflow engine crashed while handling this request; it has been restarted'));
   }
 
-  handle(request, body, tooLarge) {
+  handle(request, body) {
     return this.guard(async () => {
       const gen = request.method === 'GET' ? 0 : await this.beginEvent();
       const h = this.host();
-      const out = this.engine.fetchObject(h, describe(request, this.env, tooLarge, { gen }), body);
+      const out = this.engine.fetchObject(h, { ...request, gen }, body);
       await this.apply(h);
       const settled = await this.settleLoop(out);
       if (gen) this.notifyRest();

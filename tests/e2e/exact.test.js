@@ -36,6 +36,24 @@ describe('exact data', () => {
     expect(e.status).toBe(202);
   });
 
+  it('an answer over 1 MiB arrives whole, to concurrent readers', async () => {
+    // The object hands an answer to the worker as an RPC value; past 1 MiB
+    // its body goes as a stream. echo's Status holds a 450 KB message four
+    // times (payload, the step's result, the result's two fields): ~1.8 MB.
+    const id = `big-${Date.now()}`;
+    const message = 'é😀"\\'.repeat(10) + 'x'.repeat(450_000);
+    const c = await raw('POST', '', JSON.stringify({ type: 'echo', id, payload: { message } }));
+    expect(c.status).toBe(201);
+    expect(c.text.length).toBeGreaterThan(1_500_000);
+    const made = JSON.parse(c.text);
+    expect(made.result).toEqual({ original: message, echoed: message });
+    const reads = await Promise.all(Array.from({ length: 6 }, () => raw('GET', `/${id}`)));
+    for (const g of reads) {
+      expect(g.status).toBe(200);
+      expect(g.text).toBe(c.text);
+    }
+  });
+
   it('refuses malformed JSON with VALIDATION_ERROR, a path, and stores nothing', async () => {
     const run = Date.now();
     const bad = [
