@@ -88,6 +88,20 @@ export function describe(request, env, tooLarge, extra = {}) {
   };
 }
 
+/** A request of the engine's own to an object (a listing entry to its shard,
+ *  a page of the listing), described as describe() describes a client's:
+ *  target is a path with its query. The object adds its own vars. */
+export function internalRequest(method, target, headers = {}) {
+  const q = target.indexOf('?');
+  return {
+    method,
+    path: q < 0 ? target : target.slice(0, q),
+    query: q < 0 ? '' : target.slice(q + 1),
+    headers,
+    bodyTooLarge: false,
+  };
+}
+
 /** The ABLAUF_* vars the engine reads, from a worker's or an object's env. */
 export function envVars(env) {
   const vars = {};

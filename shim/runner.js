@@ -4,7 +4,7 @@
 // moves bytes, commits, and applies what the engine asked for.
 import { DurableObject } from 'cloudflare:workers';
 import { EngineTrap, makeHost } from './host.js';
-import { abortedResponse, describe, envVars, internalError, readBody, toResponse, toRpc } from './http.js';
+import { abortedResponse, describe, envVars, fromRpc, internalError, internalRequest, readBody, toResponse, toRpc } from './http.js';
 import { perform } from './io.js';
 
 // How long one request may keep settling a pass that continues (see fetch).
@@ -138,9 +138,8 @@ export class WorkflowRunner extends DurableObject {
       const arrived = [];
       await Promise.all(batch.map(async ([shard, entry]) => {
         try {
-          const res = await ns.get(ns.idFromName(shard)).fetch('https://index/__index/put', {
-            method: 'POST', body: entry, headers: { 'content-type': 'application/json' },
-          });
+          const put = internalRequest('POST', '/__index/put', { 'content-type': 'application/json' });
+          const res = fromRpc(await ns.get(ns.idFromName(shard)).serve(put, new TextEncoder().encode(entry)));
           if (res.ok) arrived.push([shard, entry]);
           else console.error(`[ablauf] index ${shard}: ${res.status} ${await res.text()}`);
         } catch (err) {
