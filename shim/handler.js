@@ -3,7 +3,7 @@
 // fan out to, or which static file to serve. The application's worker
 // (app.js) and the binding client both call it.
 import { EngineTrap, makeHost } from './host.js';
-import { abortedResponse, describe, fromRpc, internalError, internalRequest, readBody, toResponse } from './http.js';
+import { abortedResponse, describe, fromRpc, internalError, internalRequest, readBody, rpcText, toResponse } from './http.js';
 import { clientGz, dashboardGz } from '../build/assets.js';
 
 function addHeaders(response, headers) {
@@ -71,8 +71,7 @@ async function handle(engine, dashboard, request, env) {
   }
   if (m.fanout) {
     const bodies = await Promise.all(m.fanout.map(async (name) => {
-      const res = fromRpc(await ns.get(ns.idFromName(name)).serve(internalRequest('GET', m.path), new Uint8Array(0)));
-      return res.text();
+      return rpcText(await ns.get(ns.idFromName(name)).serve(internalRequest('GET', m.path), new Uint8Array(0)));
     }));
     const merged = engine.merge(makeHost(), meta, new TextEncoder().encode(`[${bodies.join(',')}]`));
     return addHeaders(toResponse(merged), m.headers);

@@ -115,14 +115,24 @@ export function envVars(env) {
 // Status page of large results can pass it).
 const RPC_INLINE_MAX = 1 << 20;
 
-/** The engine's answer (or a Response made in JS) as an RPC value. */
+/** The engine's answer (or a Response made in JS) as an RPC value: what
+ *  toResponse would make of it, without making it (a Response costs). */
 export async function toRpc(out) {
   if (out instanceof Response) {
     return { status: out.status, headers: [...out.headers], body: new Uint8Array(await out.arrayBuffer()) };
   }
-  const res = toResponse(out);
-  const body = out.body.length > RPC_INLINE_MAX ? res.body : res.body === null ? null : out.body;
-  return { status: res.status, headers: [...res.headers], body };
+  const status = out.meta.status;
+  const headers = Object.entries(out.meta.headers || {});
+  if (status === 204 || status === 304) return { status, headers, body: null };
+  if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['content-type', 'application/json; charset=utf-8']);
+  const body = out.body.length > RPC_INLINE_MAX ? new Response(out.body).body : out.body;
+  return { status, headers, body };
+}
+
+/** The text of an RPC value's body. */
+export async function rpcText({ body }) {
+  if (body === null) return '';
+  return body instanceof Uint8Array ? new TextDecoder().decode(body) : new Response(body).text();
 }
 
 /** An RPC value of toRpc as the Response the worker sends. */

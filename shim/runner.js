@@ -4,7 +4,7 @@
 // moves bytes, commits, and applies what the engine asked for.
 import { DurableObject } from 'cloudflare:workers';
 import { EngineTrap, makeHost } from './host.js';
-import { abortedResponse, describe, envVars, fromRpc, internalError, internalRequest, readBody, toResponse, toRpc } from './http.js';
+import { abortedResponse, describe, envVars, internalError, internalRequest, readBody, rpcText, toResponse, toRpc } from './http.js';
 import { perform } from './io.js';
 
 // How long one request may keep settling a pass that continues (see fetch).
@@ -139,9 +139,9 @@ export class WorkflowRunner extends DurableObject {
       await Promise.all(batch.map(async ([shard, entry]) => {
         try {
           const put = internalRequest('POST', '/__index/put', { 'content-type': 'application/json' });
-          const res = fromRpc(await ns.get(ns.idFromName(shard)).serve(put, new TextEncoder().encode(entry)));
-          if (res.ok) arrived.push([shard, entry]);
-          else console.error(`[ablauf] index ${shard}: ${res.status} ${await res.text()}`);
+          const res = await ns.get(ns.idFromName(shard)).serve(put, new TextEncoder().encode(entry));
+          if (res.status >= 200 && res.status < 300) arrived.push([shard, entry]);
+          else console.error(`[ablauf] index ${shard}: ${res.status} ${await rpcText(res)}`);
         } catch (err) {
           console.error(`[ablauf] index ${shard}: ${err}`); // the alarm offers it again
         }
