@@ -59,7 +59,7 @@ async function handle(engine, dashboard, request, env) {
     const stub = ns.get(ns.idFromName(m.forward));
     // A WebSocket upgrade needs fetch (its answer is a 101 with the socket);
     // every other request is an RPC call: the same request as the object's
-    // fetch would describe it, about 0.5–1 ms sooner (docs/performance.md).
+    // fetch would describe it, 0.4–0.7 ms sooner (docs/performance.md).
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
       const fwd = { ...meta, headers: { ...meta.headers, ...m.requestHeaders } };
       return addHeaders(fromRpc(await stub.serve(fwd, body)), m.headers);

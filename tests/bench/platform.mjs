@@ -28,6 +28,11 @@
 //      object calling ctx.abort() right after answering (workerd closes it
 //      at once). A sample of the objects is asked again afterwards: still
 //      open if that instance answers its second request.
+//   4. fetch or RPC: a request to an existing object through stub.fetch and
+//      through an RPC method (as the engine's worker reaches its objects:
+//      shim/handler.js), the kinds interleaved per round, an object each:
+//      a GET; a POST of a 2-byte body; that POST when the object also writes
+//      a row (one upsert, committed before the answer leaves).
 // The SQL is read from wasm/src at run time, so it follows the engine.
 // Prints median, min, max; writes build/bench-platform.json. BENCH_QUICK=1
 // halves the counts; BENCH_PRINT_SQL=1 prints what is sent to the worker
@@ -52,13 +57,16 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 // --- the engine's SQL, from its C source ---------------------------------------------------
 
 /** The C string literals of `text` from `at` on, concatenated, up to the first
- *  `stop` character outside a literal. */
-function literals(text, at, stop) {
+ *  `stop` character outside a literal; an upper-case name between them is a
+ *  #define of literals in `defs` (the file's text), expanded. */
+function literals(text, at, stop, defs = null) {
   let out = '';
   for (let i = at; i < text.length; i++) {
     const c = text[i];
     if (c === stop) return out;
     if (c === '/' && text[i + 1] === '*') { i = text.indexOf('*/', i) + 1; continue; }
+    const name = defs && /[A-Z_]/.test(c) && /^[A-Z_][A-Z0-9_]*/.exec(text.slice(i, i + 64))[0];
+    if (name) { out += define(defs, name); i += name.length - 1; continue; }
     if (c !== '"') continue;
     for (i++; text[i] !== '"'; i++) {
       if (text[i] !== '\\') { out += text[i]; continue; }
@@ -129,7 +137,7 @@ function engineSql() {
   const dbh = readFileSync('wasm/src/db.h', 'utf8');
 
   // schema_current: the statements, and the tables' columns
-  const schema = literals(dbc, after(dbc, 'static const char schema_current[] ='), ';');
+  const schema = literals(dbc, after(dbc, 'static const char schema_current[] ='), ';', dbc);
   const statements = schema.split(';').map((s) => s.trim()).filter(Boolean);
   const tables = {};
   for (const s of statements) {
@@ -182,6 +190,8 @@ function engineSql() {
       plans: {
         none: [],
         table: [['CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT)'], ['INSERT INTO t (k, v) VALUES (?, ?)', 'k', '{}']],
+        put: [['CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v TEXT)'],
+          ['INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = v || ?', 'k', '{}', '.']],
         schema: [[schema], insertInstance],
         schemaStmts: [[schema], insertInstance, ...selects],
       },
@@ -213,10 +223,11 @@ async function server(conf) {
 // { unique: true } (a new id of no name) or { hex } (that one again).
 const target = (o) => (o.unique ? 'unique=1' : o.hex ? `hex=${o.hex}` : `id=${encodeURIComponent(o.id)}`);
 
-/** GET the object with `query`: { ms, text, hex } (throws unless 200). */
-async function touch(base, obj, query) {
+/** GET (or `method`, with `body`) the object with `query`: { ms, text, hex }
+ *  (throws unless 200). */
+async function touch(base, obj, query, { method = 'GET', body } = {}) {
   const t0 = performance.now();
-  const res = await fetch(`${base}/o?${target(obj)}&${query}`, { headers: { 'accept-encoding': 'identity' } });
+  const res = await fetch(`${base}/o?${target(obj)}&${query}`, { method, body, headers: { 'accept-encoding': 'identity' } });
   const text = await res.text();
   const ms = performance.now() - t0;
   if (!res.ok) throw new Error(`${target(obj)} ${query}: ${res.status} ${text.slice(0, 500)}`);
@@ -379,6 +390,31 @@ async function memory(conf, kindQuery) {
   }
 }
 
+// --- 4. fetch or RPC ----------------------------------------------------------------------------
+
+const VIA_KINDS = [
+  ['GET', 'fetch', 'none'], ['GET', 'rpc', 'none'],
+  ['POST', 'fetch', 'none'], ['POST', 'rpc', 'none'],
+  ['POST', 'fetch', 'put'], ['POST', 'rpc', 'put'],
+];
+const viaLabel = ([method, via, k]) => `${method}${method === 'POST' ? ' {}' : ''}${k === 'put' ? ' + a write' : ''}, ${via}`;
+
+async function via(base) {
+  const samples = VIA_KINDS.map(() => []);
+  const objs = VIA_KINDS.map(([method, v, k]) => ({ id: `via-${method}-${v}-${k}` }));
+  for (let round = 0; round < LATENCY.warmup + LATENCY.rounds; round++) {
+    for (const [i, [method, v, k]] of VIA_KINDS.entries()) {
+      const r = await touch(base, objs[i], `k=${k}${v === 'rpc' ? '&via=rpc' : ''}`, { method, body: method === 'POST' ? '{}' : undefined });
+      if (round >= LATENCY.warmup) samples[i].push(r.ms);
+      await sleep(LATENCY.gapMs);
+    }
+  }
+  // each object served every request (none was closed and reopened)
+  const served = [];
+  for (const o of objs) served.push((await check(base, o)).served - 1);
+  return { kinds: Object.fromEntries(VIA_KINDS.map((kind, i) => [viaLabel(kind), summary(samples[i])])), served, requests: LATENCY.warmup + LATENCY.rounds };
+}
+
 // --- main ----------------------------------------------------------------------------------------
 
 const started = Date.now();
@@ -409,6 +445,18 @@ try {
     row(label ?? rowsLabel, o.usPerStatement, 2, `${f(o.usPerStatement.median / o.rows).padStart(9)}   ${f(o.baselineMs.median, 1)} / ${f(o.requestMs.median, 1)}`);
   }
   console.log('every write is a new row; the three wrote the same rows (checked), e.g.', JSON.stringify(st.row));
+
+  const v = await via(main.base);
+  report.via = v;
+  console.log(`\n4. fetch or RPC: a request to an existing object, ms from send to answer (${LATENCY.rounds} rounds after ${LATENCY.warmup} warm-up, kinds interleaved, an object each)`);
+  console.log(`${'kind'.padEnd(50)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}   fetch − rpc`);
+  const labels = Object.keys(v.kinds);
+  for (const [i, label] of labels.entries()) {
+    const s = v.kinds[label];
+    row(label, s, 2, i % 2 ? `   ${f(v.kinds[labels[i - 1]].median - s.median).padStart(8)}` : '');
+  }
+  const reopened = v.served.filter((n) => n !== v.requests).length;
+  console.log(reopened ? `${reopened} of the objects were closed and reopened on the way` : 'every object stayed open all along');
 } finally {
   await main.srv.stop();
 }

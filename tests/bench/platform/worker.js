@@ -12,6 +12,9 @@
 //                                      loops[k].rows rows of loops[k].cols
 //   GET /o?id=&k=check                 what the object's database holds
 //   /o?unique=1&…, /o?hex=&…            a new object of no name, an object by id
+//   /o?…&via=rpc                       the same through the RPC method call()
+//                                      instead of fetch (section 4); a POST's
+//                                      body is read either way
 // An object answers the number of requests this instance of it has served
 // (1 for a new object), so the script can tell that it was new, or not.
 import { DurableObject } from 'cloudflare:workers';
@@ -39,30 +42,41 @@ export class Bench extends DurableObject {
   served = 0;
 
   async fetch(req) {
+    if (req.method === 'POST') await req.arrayBuffer();
+    const { status, text } = this.serve(new URL(req.url).searchParams);
+    return new Response(text, { status });
+  }
+
+  // The same as fetch, reached by RPC: the query as an object, the body's bytes.
+  call(query, body) {
+    void body;
+    return this.serve(new URLSearchParams(query));
+  }
+
+  serve(q) {
     this.served++;
-    if (!conf) return new Response('POST /setup first', { status: 500 });
-    const u = new URL(req.url);
-    const kind = u.searchParams.get('k');
+    if (!conf) return { status: 500, text: 'POST /setup first' };
+    const kind = q.get('k');
     const sql = this.ctx.storage.sql;
-    if (kind === 'check') return Response.json(this.check());
+    if (kind === 'check') return { status: 200, text: JSON.stringify(this.check()) };
     const plan = conf.plans[kind];
     const loop = conf.loops[kind];
     if (plan) {
       for (const [text, ...args] of plan) sql.exec(text, ...args).raw().toArray();
     } else if (loop) {
       for (const text of loop.setup) sql.exec(text);
-      const n = Number(u.searchParams.get('n'));
+      const n = Number(q.get('n'));
       for (let s = 0; s < n; s++) {
         const args = [];
         for (let r = 0; r < loop.rows; r++) for (const col of loop.cols) args.push(value(col, s * loop.rows + r));
         sql.exec(loop.sql, ...args).raw().toArray();
       }
     } else {
-      return new Response(`no kind ${kind}`, { status: 400 });
+      return { status: 400, text: `no kind ${kind}` };
     }
     // ctx.abort() resets the object (workerd closes it at once), after the answer.
-    if (u.searchParams.get('abort') === '1') setTimeout(() => { try { this.ctx.abort('done'); } catch { /* it throws by design */ } }, 0);
-    return new Response(String(this.served));
+    if (q.get('abort') === '1') setTimeout(() => { try { this.ctx.abort('done'); } catch { /* it throws by design */ } }, 0);
+    return { status: 200, text: String(this.served) };
   }
 
   check() {
@@ -95,6 +109,11 @@ export default {
       const ns = env.OBJ;
       const hex = u.searchParams.get('hex');
       const id = u.searchParams.get('unique') === '1' ? ns.newUniqueId() : hex ? ns.idFromString(hex) : ns.idFromName(u.searchParams.get('id'));
+      if (u.searchParams.get('via') === 'rpc') {
+        const body = req.method === 'POST' ? new Uint8Array(await req.arrayBuffer()) : null;
+        const { status, text } = await ns.get(id).call(Object.fromEntries(u.searchParams), body);
+        return new Response(text, { status });
+      }
       if (!u.searchParams.has('unique')) return ns.get(id).fetch(req);
       const res = await ns.get(id).fetch(req);
       return new Response(res.body, { status: res.status, headers: { 'x-id': id.toString() } });
