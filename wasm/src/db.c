@@ -201,34 +201,6 @@ static int64_t col_int(col *k) {
  * not an array of arrays of exactly ncols nulls, numbers and strings is a
  * storage error, as is a string escape SQLite would not write. */
 
-/* Appends the UTF-8 of code point u (< 0x110000, no surrogate). */
-static void put_utf8(sb *o, uint32_t u) {
-    char b[4];
-    size_t n;
-    if (u < 0x80) b[0] = (char)u, n = 1;
-    else if (u < 0x800) b[0] = (char)(0xC0 | u >> 6), b[1] = (char)(0x80 | (u & 0x3F)), n = 2;
-    else if (u < 0x10000)
-        b[0] = (char)(0xE0 | u >> 12), b[1] = (char)(0x80 | (u >> 6 & 0x3F)),
-        b[2] = (char)(0x80 | (u & 0x3F)), n = 3;
-    else
-        b[0] = (char)(0xF0 | u >> 18), b[1] = (char)(0x80 | (u >> 12 & 0x3F)),
-        b[2] = (char)(0x80 | (u >> 6 & 0x3F)), b[3] = (char)(0x80 | (u & 0x3F)), n = 4;
-    sb_append(o, b, n);
-}
-
-/* Four hex digits at p, or -1. */
-static int32_t hex4(const char *p) {
-    int32_t v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0) return -1;
-        v = v << 4 | d;
-    }
-    return v;
-}
-
 /* The string whose opening quote is at p, as a V_TEXT value; the byte after
  * its closing quote, or NULL if it is malformed. */
 static const char *page_string(sb *o, const char *p, const char *end) {
@@ -242,39 +214,16 @@ static const char *page_string(sb *o, const char *p, const char *end) {
         len += (uint32_t)(p - run);
         if (p >= end || (unsigned char)*p < 0x20) return NULL;
         if (*p == '"') break;
-        if (end - p < 2) return NULL;
-        char e = p[1], c;
-        p += 2;
-        switch (e) {
-        case '"': c = '"'; break;
-        case '\\': c = '\\'; break;
-        case '/': c = '/'; break;
-        case 'b': c = '\b'; break;
-        case 'f': c = '\f'; break;
-        case 'n': c = '\n'; break;
-        case 'r': c = '\r'; break;
-        case 't': c = '\t'; break;
-        case 'u': {
-            int32_t u = end - p >= 4 ? hex4(p) : -1;
-            p += 4;
-            if (u <= 0) return NULL; /* NUL never is a stored character */
-            if (u >= 0xD800 && u < 0xDC00) { /* a pair */
-                int32_t lo = end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2) : -1;
-                if (lo < 0xDC00 || lo >= 0xE000) return NULL;
-                p += 6;
-                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-            } else if (u >= 0xDC00 && u < 0xE000) {
-                return NULL;
-            }
-            size_t before = o->len;
-            put_utf8(o, (uint32_t)u);
-            len += (uint32_t)(o->len - before);
-            continue;
-        }
-        default: return NULL;
-        }
-        sb_append(o, &c, 1);
-        len++;
+        /* an escape as json_parse reads it (no \u0000, no lone surrogate) */
+        unsigned cp;
+        size_t bad;
+        json_esc_fault why;
+        size_t n = json_escape(p, (size_t)(end - p), 0, &cp, &bad, &why);
+        if (n == 0) return NULL;
+        p += n;
+        size_t before = o->len;
+        json_put_utf8(o, cp);
+        len += (uint32_t)(o->len - before);
     }
     sb_append(o, "", 1); /* the NUL the cursors hand out */
     if (!o->oom) memcpy(o->buf + at + 1, &len, sizeof len);

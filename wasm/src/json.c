@@ -144,11 +144,11 @@ static int refuse_found(rd *r, size_t at, const char *expected) {
     return refuse(r, at, msg);
 }
 
-static int hex4(const rd *r, size_t at, unsigned *v) {
-    if (at > r->len || r->len - at < 4) return 0;
+static int hex4(const char *t, size_t len, size_t at, unsigned *v) {
+    if (at > len || len - at < 4) return 0;
     unsigned x = 0;
     for (size_t i = at; i < at + 4; i++) {
-        unsigned char c = r->t[i];
+        unsigned char c = (unsigned char)t[i];
         x <<= 4;
         if (is_digit(c)) x |= (unsigned)(c - '0');
         else if (c >= 'a' && c <= 'f') x |= (unsigned)(c - 'a' + 10);
@@ -159,7 +159,7 @@ static int hex4(const rd *r, size_t at, unsigned *v) {
     return 1;
 }
 
-static void put_utf8(sb *s, unsigned cp) {
+void json_put_utf8(sb *s, unsigned cp) {
     char b[4];
     size_t n;
     if (cp < 0x80) b[0] = (char)cp, n = 1;
@@ -173,47 +173,59 @@ static void put_utf8(sb *s, unsigned cp) {
     sb_append(s, b, n);
 }
 
-/* The escape at r->pos (its backslash) in the string that starts at start;
- * decoded into dec unless NULL. */
-static int escape(rd *r, size_t start, sb *dec) {
-    size_t at = r->pos;
-    if (at + 1 >= r->len) return refuse(r, start, "unterminated string");
-    char c;
-    switch (r->t[at + 1]) {
-    case '"': c = '"'; break;
-    case '\\': c = '\\'; break;
-    case '/': c = '/'; break;
-    case 'b': c = '\b'; break;
-    case 'f': c = '\f'; break;
-    case 'n': c = '\n'; break;
-    case 'r': c = '\r'; break;
-    case 't': c = '\t'; break;
+size_t json_escape(const char *t, size_t len, size_t at, unsigned *cp, size_t *bad,
+                   json_esc_fault *why) {
+    if (at + 1 >= len) return *bad = at, *why = JSON_ESC_END, 0;
+    switch (t[at + 1]) {
+    case '"': *cp = '"'; return 2;
+    case '\\': *cp = '\\'; return 2;
+    case '/': *cp = '/'; return 2;
+    case 'b': *cp = '\b'; return 2;
+    case 'f': *cp = '\f'; return 2;
+    case 'n': *cp = '\n'; return 2;
+    case 'r': *cp = '\r'; return 2;
+    case 't': *cp = '\t'; return 2;
     case 'u': {
-        unsigned cp, lo;
+        unsigned c, lo;
         size_t n = 6;
-        if (!hex4(r, at + 2, &cp)) return refuse(r, at, "invalid \\u escape (it needs four hex digits)");
+        if (!hex4(t, len, at + 2, &c)) return *bad = at, *why = JSON_ESC_HEX, 0;
         /* cJSON's strings end at the first NUL: "a\u0000b" would quietly
          * become "a". Refusing is the only rule that never changes what
          * was sent. */
-        if (cp == 0) return refuse(r, at, "\\u0000 is not allowed (strings cannot hold NUL)");
-        if (cp >= 0xD800 && cp <= 0xDBFF && at + 7 < r->len && r->t[at + 6] == '\\' &&
-            r->t[at + 7] == 'u') {
-            if (!hex4(r, at + 8, &lo))
-                return refuse(r, at + 6, "invalid \\u escape (it needs four hex digits)");
-            if (lo >= 0xDC00 && lo <= 0xDFFF) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00), n = 12;
+        if (c == 0) return *bad = at, *why = JSON_ESC_NUL, 0;
+        if (c >= 0xD800 && c <= 0xDBFF && at + 7 < len && t[at + 6] == '\\' && t[at + 7] == 'u') {
+            if (!hex4(t, len, at + 8, &lo)) return *bad = at + 6, *why = JSON_ESC_HEX, 0;
+            if (lo >= 0xDC00 && lo <= 0xDFFF) c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00), n = 12;
         }
+        *cp = c;
         /* A lone half of a surrogate pair is no character: UTF-8 cannot
          * hold it (JavaScript strings, being UTF-16, can). */
-        if (cp >= 0xD800 && cp <= 0xDFFF)
-            return refuse(r, at, sb_fmt(r->X, "unpaired surrogate \\u%04X", cp));
-        if (dec) put_utf8(dec, cp);
-        r->pos += n;
-        return CX_OK;
+        if (c >= 0xD800 && c <= 0xDFFF) return *bad = at, *why = JSON_ESC_LONE, 0;
+        return n;
     }
-    default: return refuse_found(r, at + 1, "invalid escape");
+    default: return *bad = at + 1, *why = JSON_ESC_BAD, 0;
     }
-    if (dec) sb_append(dec, &c, 1);
-    r->pos += 2;
+}
+
+/* The escape at r->pos (its backslash) in the string that starts at start;
+ * decoded into dec unless NULL. */
+static int escape(rd *r, size_t start, sb *dec) {
+    unsigned cp = 0;
+    size_t bad = 0;
+    json_esc_fault why = JSON_ESC_BAD;
+    size_t n = json_escape((const char *)r->t, r->len, r->pos, &cp, &bad, &why);
+    if (n == 0) {
+        switch (why) {
+        case JSON_ESC_END: return refuse(r, start, "unterminated string");
+        case JSON_ESC_HEX: return refuse(r, bad, "invalid \\u escape (it needs four hex digits)");
+        case JSON_ESC_NUL: return refuse(r, bad, "\\u0000 is not allowed (strings cannot hold NUL)");
+        case JSON_ESC_LONE: return refuse(r, bad, sb_fmt(r->X, "unpaired surrogate \\u%04X", cp));
+        case JSON_ESC_BAD: break;
+        }
+        return refuse_found(r, bad, "invalid escape");
+    }
+    if (dec) json_put_utf8(dec, cp);
+    r->pos += n;
     return CX_OK;
 }
 

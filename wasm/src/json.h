@@ -76,6 +76,24 @@ typedef struct json_error {
  * object. */
 int json_parse(cx *X, const char *text, size_t len, cJSON **out, json_error *err);
 
+/* One escape of a JSON string, as json_parse reads it (db.c's pages of rows
+ * read theirs the same way): t[at] is its backslash, t[0..len) the text.
+ * Returns the escape's length (2, 6, or 12 for a surrogate pair, which is one
+ * character) with *cp the character; or 0 with *bad the offset of the fault,
+ * *why what it is, and *cp the code point of a lone surrogate. */
+typedef enum json_esc_fault {
+    JSON_ESC_END = 1, /* the text ends inside the escape */
+    JSON_ESC_HEX,     /* \u without four hex digits */
+    JSON_ESC_NUL,     /* \u0000: strings cannot hold NUL */
+    JSON_ESC_LONE,    /* half a surrogate pair */
+    JSON_ESC_BAD      /* no such escape */
+} json_esc_fault;
+size_t json_escape(const char *t, size_t len, size_t at, unsigned *cp, size_t *bad,
+                   json_esc_fault *why);
+
+/* Appends the UTF-8 of code point cp (not a surrogate, below 0x110000). */
+void json_put_utf8(sb *s, unsigned cp);
+
 /* A validation issue for err, shaped like schema_validate's and
  * http_issue's: {"path": [...], "message": "<message> (at byte <offset>)"},
  * for VALIDATION_ERROR details.issues. A fresh value (arena); err is not
