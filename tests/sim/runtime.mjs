@@ -509,7 +509,13 @@ export class Sim {
     return {
       idFromName: (name) => ({ name: String(name), toString: () => String(name) }),
       get: (id) => ({
-        fetch: (url, init = {}) => sim.call(caller, id.name, String(url), init),
+        fetch: (url, init = {}) => sim.call(caller, id.name, init.method || 'GET', new URL(String(url)).pathname,
+          (inc) => inc.runner.fetch(sim.request(String(url), init, inc))),
+        // An RPC call: its arguments and its answer are copies (structured
+        // clone), as between isolates; a streamed body is handed over.
+        serve: (request, body) => sim.call(caller, id.name, request.method, request.path,
+          (inc) => inc.runner.serve(structuredClone(request), body && new Uint8Array(body)),
+          (v) => (v.body instanceof ReadableStream ? { ...structuredClone({ ...v, body: null }), body: v.body } : structuredClone(v))),
       }),
     };
   }
@@ -518,11 +524,10 @@ export class Sim {
    * caller → object `name`: the request leaves through the caller's output
    * gate, is delivered when the scheduler says, and the answer comes back
    * through the callee's output gate. A caller that dies never hears back; a
-   * callee that dies fails the call.
+   * callee that dies fails the call. invoke(incarnation) makes the call
+   * (fetch or an RPC method); copy(answer) is what the caller receives.
    */
-  call(caller, name, url, init) {
-    const path = new URL(url).pathname;
-    const method = init.method || 'GET';
+  call(caller, name, method, path, invoke, copy = (res) => res) {
     return new Promise((resolve, reject) => {
       const back = (label, fn) => this.addTask({ owner: caller, label, run: fn });
       const send = () => this.addTask({
@@ -534,7 +539,7 @@ export class Sim {
           inc.calls.add(call);
           let p;
           try {
-            p = inc.runner.fetch(this.request(url, init, inc));
+            p = invoke(inc);
           } catch (err) {
             p = Promise.reject(err);
           }
@@ -543,7 +548,7 @@ export class Sim {
             if (inc.dead) return;
             obj.gate(() => {
               inc.calls.delete(call);
-              back(`answer ${res.status} ${method} ${path} ← ${name}`, () => resolve(res));
+              back(`answer ${res.status} ${method} ${path} ← ${name}`, () => resolve(copy(res)));
             });
           }, (err) => {
             if (inc.dead) return;
