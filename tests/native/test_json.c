@@ -784,9 +784,32 @@ static void test_corpus(void **state) {
     for (size_t d = 0; d < NDIFFS; d++) assert_true(diffs[d] >= 1);
 }
 
+/* json_int_value takes exactly the integers json_print writes and that a
+ * double holds exactly, and gives what cJSON_Parse gives for them; anything
+ * else is left to the parser (NULL). */
+static void test_int_value(void **state) {
+    (void)state;
+    static const char *const ints[] = {"0", "-0", "7", "-42", "2876543210", "100000000000000",
+                                       "999999999999999", "-999999999999999"};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        cJSON *fast = json_int_value(ints[i]), *slow = cJSON_Parse(ints[i]);
+        if (fast == NULL || !cJSON_IsNumber(fast)) fail_msg("%s: not taken", ints[i]);
+        double a = cJSON_GetNumberValue(fast), b = cJSON_GetNumberValue(slow);
+        if (memcmp(&a, &b, sizeof a) != 0) fail_msg("%s: %.17g, the parser %.17g", ints[i], a, b);
+        assert_int_equal(fast->valueint, slow->valueint);
+        assert_string_equal(print(__LINE__, fast), ints[i]);
+    }
+    static const char *const others[] = {"", "-", "01", "-01", "00", "1.5", "1e3", "1E3", "1.0",
+                                         "1000000000000000", "12345678901234567", " 1", "1 ",
+                                         "+1", "\"1\"", "true", "null", "[1]", "0x10", "1-"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (json_int_value(others[i]) != NULL) fail_msg("\"%s\" taken as an integer", others[i]);
+}
+
 int test_json_run(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_values, reset),
+        cmocka_unit_test_setup(test_int_value, reset),
         cmocka_unit_test_setup(test_whole_text, reset),
         cmocka_unit_test_setup(test_structure, reset),
         cmocka_unit_test_setup(test_number_grammar, reset),

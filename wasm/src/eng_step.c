@@ -109,7 +109,8 @@ ab_rc eng_step_failed(ab_ctx *c, const db_step *s) {
 
 ab_rc eng_step_result(ab_ctx *c, db_step *s, cJSON **out) {
     if (out == NULL) return AB_OK;
-    *out = s->result ? cJSON_Parse(s->result) : cJSON_CreateNull();
+    if (s->result == NULL) *out = cJSON_CreateNull();
+    else if ((*out = json_int_value(s->result)) == NULL) *out = cJSON_Parse(s->result);
     if (*out == NULL) return eng_abort(c, CX_NOMEM);
     return AB_OK;
 }

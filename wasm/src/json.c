@@ -207,6 +207,18 @@ size_t json_escape(const char *t, size_t len, size_t at, unsigned *cp, size_t *b
     }
 }
 
+cJSON *json_int_value(const char *t) {
+    const char *p = t + (*t == '-');
+    int64_t v = 0;
+    int n = 0;
+    for (; *p >= '0' && *p <= '9'; p++, n++) {
+        if (n == 15 || (n == 1 && v == 0)) return NULL; /* too long to be exact; a leading zero */
+        v = v * 10 + (*p - '0');
+    }
+    if (n == 0 || *p != '\0') return NULL;
+    return cJSON_CreateNumber(*t == '-' ? -(double)v : (double)v); /* "-0" is -0, as parsed */
+}
+
 /* The escape at r->pos (its backslash) in the string that starts at start;
  * decoded into dec unless NULL. */
 static int escape(rd *r, size_t start, sb *dec) {

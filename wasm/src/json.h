@@ -91,6 +91,13 @@ typedef enum json_esc_fault {
 size_t json_escape(const char *t, size_t len, size_t at, unsigned *cp, size_t *bad,
                    json_esc_fault *why);
 
+/* A stored JSON text that is an integer as json_print writes one (an
+ * optional '-', then "0" or 1..15 digits without a leading zero: exact as a
+ * double), as a cJSON number; NULL for any other text (or no memory), which
+ * the caller parses. Replay hands a step its stored result: a count, a sum,
+ * an id is often all it is, and needs no parser. */
+cJSON *json_int_value(const char *t);
+
 /* Appends the UTF-8 of code point cp (not a surrogate, below 0x110000). */
 void json_put_utf8(sb *s, unsigned cp);
 
