@@ -115,18 +115,25 @@ export function envVars(env) {
 // Status page of large results can pass it).
 const RPC_INLINE_MAX = 1 << 20;
 
-/** The engine's answer (or a Response made in JS) as an RPC value: what
- *  toResponse would make of it, without making it (a Response costs). */
-export async function toRpc(out) {
-  if (out instanceof Response) {
-    return { status: out.status, headers: [...out.headers], body: new Uint8Array(await out.arrayBuffer()) };
-  }
+/** The engine's answer as status, header pairs (content-type JSON unless it
+ *  names one) and body (none for 204 and 304): what toResponse sends and
+ *  toRpc hands over. */
+function answerParts(out) {
   const status = out.meta.status;
   const headers = Object.entries(out.meta.headers || {});
   if (status === 204 || status === 304) return { status, headers, body: null };
   if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['content-type', 'application/json; charset=utf-8']);
-  const body = out.body.length > RPC_INLINE_MAX ? new Response(out.body).body : out.body;
-  return { status, headers, body };
+  return { status, headers, body: out.body };
+}
+
+/** The engine's answer (or a Response made in JS) as an RPC value. */
+export async function toRpc(out) {
+  if (out instanceof Response) {
+    return { status: out.status, headers: [...out.headers], body: new Uint8Array(await out.arrayBuffer()) };
+  }
+  const v = answerParts(out);
+  if (v.body !== null && v.body.length > RPC_INLINE_MAX) v.body = new Response(v.body).body;
+  return v;
 }
 
 /** The text of an RPC value's body. */
@@ -141,11 +148,7 @@ export function fromRpc({ status, headers, body }) {
 }
 
 export function toResponse(out) {
-  const headers = new Headers(out.meta.headers || {});
-  const status = out.meta.status;
-  if (status === 204 || status === 304) return new Response(null, { status, headers });
-  if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
-  return new Response(out.body, { status, headers });
+  return fromRpc(answerParts(out));
 }
 
 export function internalError(message) {

@@ -1584,6 +1584,17 @@ static void expect_rerun_and_fresh(const char *id, int from) {
     if (strcmp(migrated, fresh) != 0) fail_msg("%s migrated:\n%s\nnew database:\n%s", id, migrated, fresh);
 }
 
+/* The end of the migration tests of a waiting replay-counter: the event
+ * resumes it from the migrated history to completion, its steps never run
+ * again; then expect_rerun_and_fresh. */
+static void expect_continues_then_fresh(const char *id, int from) {
+    dr_resp r = dr_post(id, "events/continue", "{}");
+    EXPECT_HTTP(r, 202);
+    EXPECT_STR(r.body, "status.status", "completed");
+    EXPECT_NUM(r.body, "status.steps.@step-3.attempts", 1);
+    expect_rerun_and_fresh(id, from);
+}
+
 /* A database left at schema v1 by an older engine is migrated forward on the
  * next call, keeping its data; running the migration twice is harmless; and
  * the result is the schema a new database gets. */
@@ -1655,11 +1666,7 @@ static void test_migration_from_v3(void **state) {
     assert_int_equal(hn_query_int("SELECT count(*) FROM sqlite_master WHERE name = 'ab_steps_started'"), 0);
     assert_int_equal(hn_query_int("SELECT count(*) FROM sqlite_master WHERE name = 'ab_steps_timeline'"), 1);
     assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps WHERE done_seq = 0 AND io_token IS NULL"), 3);
-    r = dr_post("mig-3", "events/continue", "{}");
-    EXPECT_HTTP(r, 202);
-    EXPECT_STR(r.body, "status.status", "completed");
-    EXPECT_NUM(r.body, "status.steps.@step-3.attempts", 1);
-    expect_rerun_and_fresh("mig-3", 3);
+    expect_continues_then_fresh("mig-3", 3);
 }
 
 /* v4 -> v5: a history stored with name as the primary key and an index on
@@ -1691,11 +1698,7 @@ static void test_migration_from_v4(void **state) {
     assert_int_equal(hn_query_int("SELECT count(*) FROM sqlite_master WHERE name = 'ab_steps_ord'"), 0);
     assert_int_equal(hn_query_int("SELECT count(*) FROM pragma_table_info('ab_steps') WHERE name = 'ord' AND pk = 1"), 1);
     assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps WHERE rowid = ord"), 3);
-    r = dr_post("mig-4", "events/continue", "{}");
-    EXPECT_HTTP(r, 202);
-    EXPECT_STR(r.body, "status.status", "completed");
-    EXPECT_NUM(r.body, "status.steps.@step-3.attempts", 1);
-    expect_rerun_and_fresh("mig-4", 4);
+    expect_continues_then_fresh("mig-4", 4);
 }
 
 int test_engine_run(void) {

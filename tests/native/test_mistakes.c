@@ -135,6 +135,28 @@ static void test_malformed_page_refused(void **state) {
         EXPECT_HTTP(again, 200);
         assert_string_equal(again.body, good.body);
     }
+    /* the history a pass loads is read the same way, and its page may not
+     * hold more rows than the count asked for (it fills an array that big) */
+    hn_use("page-load");
+    EXPECT_HTTP(dr_create("t-exact", "page-load", "{\"name\":\"a\",\"value\":1,\"at\":4102444800000}"), 201);
+    EXPECT_HTTP(dr_post("page-load", "pause", NULL), 200);
+    static const struct { const char *from, *to, *says; } loads[] = {
+        {"]]", "],[\"zz\",9,\"do\",\"completed\",1,\"2\",null,1,1,0,null,null,0,null,null,null,0]]",
+         "more step rows than asked for"},
+        {",2,\"sleep_until\"", ",1,\"sleep_until\"", "step rows out of order"},
+        {"\"a\"", "\"\\x\"", "malformed page of rows"},
+    };
+    for (size_t i = 0; i < sizeof loads / sizeof loads[0]; i++) {
+        hn_rewrite_page(0, loads[i].from, loads[i].to);
+        dr_resp r = dr_post("page-load", "resume", NULL);
+        hn_rewrite_page(-1, NULL, NULL);
+        if (r.status != 500) fail_msg("load %zu (%s -> %s) not refused: %s", i, loads[i].from, loads[i].to, r.body);
+        EXPECT_CONTAINS(jstr(r.body, "error.message"), loads[i].says);
+        EXPECT_STR(dr_get("page-load").body, "status", "paused"); /* nothing changed */
+    }
+    EXPECT_STR(dr_post("page-load", "resume", NULL).body, "status", "sleeping");
+    hn_use("page");
+
     /* an escape SQLite may write, read as what it stands for */
     hn_rewrite_page(0, "\"do\"", "\"\\u0064\\u006F\"");
     dr_resp r = dr_get("page");

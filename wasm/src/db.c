@@ -239,7 +239,9 @@ static const char *page_number(sb *o, const char *p, const char *end) {
     while (q < end && *q >= '0' && *q <= '9' && digits < 16) v = v * 10 + (*q++ - '0'), digits++;
     double d;
     if (digits > 0 && q < end && (*q == ',' || *q == ']')) {
-        d = neg ? -(double)v : (double)v; /* up to 16 digits: exact */
+        /* an integer of up to 16 digits is exact in v, and the conversion
+         * rounds it to the nearest double as strtod would */
+        d = neg ? -(double)v : (double)v;
     } else {
         /* A real (SQLite writes it through quote(), which reads back as the
          * same double: see STEP_JSON) or a long integer: strtod. The page is
@@ -264,8 +266,8 @@ static int page_rows_(cx *X, const char *p, const char *end, int ncols, rowset *
     sb_append(&o, "\0\0\0\0\0\0\0\0", 8); /* row and column counts, patched below */
     uint32_t n = 0;
     if (p >= end || *p++ != '[') return PAGE_BAD;
-    if (p < end && *p == ']') p++;
-    else for (;; n++) {
+    if (p < end && *p == ']') p++; /* no rows */
+    else for (;;) {
         if (p >= end || *p++ != '[') return PAGE_BAD;
         for (int i = 0; i < ncols; i++) {
             if (i > 0 && (p >= end || *p++ != ',')) return PAGE_BAD;
@@ -277,9 +279,9 @@ static int page_rows_(cx *X, const char *p, const char *end, int ncols, rowset *
             if (p == NULL) return PAGE_BAD;
         }
         if (p >= end || *p++ != ']') return PAGE_BAD;
-        if (p < end && *p == ',') { p++; continue; }
-        if (p < end && *p == ']') { p++; n++; break; }
-        return PAGE_BAD;
+        n++;
+        if (p >= end || (*p != ',' && *p != ']')) return PAGE_BAD;
+        if (*p++ == ']') break;
     }
     if (p != end) return PAGE_BAD;
     if (o.oom) return cx_nomem(X);
@@ -442,6 +444,9 @@ static const migration_step migration_4[] = {
     EXACT("started_at") ", " EXACT("completed_at") ", " EXACT("duration") ", "             \
     EXACT("wake_at") ", history, result_bytes, request, io_token, outcome, done_seq))"
 #define STEP_NCOLS 17
+/* A page query: STEP_JSON over the rows that `rest` (WHERE, ORDER BY,
+ * LIMIT) selects; json_group_array takes them in that order. */
+#define STEP_PAGE(rest) "SELECT " STEP_JSON " FROM (SELECT " STEP_COLUMNS " FROM ab_steps " rest ")"
 
 /* v5: a step's ord is the table's rowid. Every executed step inserts a row,
  * and every b-tree it touches costs: as the rowid, ord needs no index of its
@@ -633,6 +638,12 @@ static int steps_query(cx *X, const char *sql, cJSON *p, rowset *rows) {
     return page_rows(X, &page, STEP_NCOLS, rows);
 }
 
+/* Up to `limit` rows after ord `after`, in ord order. */
+static int ord_page(cx *X, int after, int limit, rowset *rows) {
+    return steps_query(X, STEP_PAGE("WHERE ord > ?1 ORDER BY ord LIMIT ?2"),
+                       params("ii", (int64_t)after, (int64_t)limit), rows);
+}
+
 /* A page read by ord continues from its last row, so its rows must come in
  * ord order after `after` (json_group_array takes them in the subquery's
  * order; this makes any other order an error, not a silent gap). */
@@ -673,10 +684,7 @@ static int count_(cx *X, int *n) {
 
 static int page_into_(cx *X, int after, db_step *dst, int room, int *got) {
     rowset rows;
-    int rc = steps_query(X, "SELECT " STEP_JSON " FROM (SELECT " STEP_COLUMNS " FROM ab_steps"
-                            " WHERE ord > ?1 ORDER BY ord LIMIT ?2)",
-                         params("ii", (int64_t)after, (int64_t)(room < LOAD_PAGE ? room : LOAD_PAGE)),
-                         &rows);
+    int rc = ord_page(X, after, room < LOAD_PAGE ? room : LOAD_PAGE, &rows);
     if (rc != CX_OK) return rc;
     if (rows.n > room) return cx_fail(X, CX_STORAGE, "more step rows than asked for");
     *got = rows.n;
@@ -710,9 +718,7 @@ int db_steps_load(cx *X, db_step **steps, int *count) {
 
 static int steps_page_(cx *X, int after_ord, int limit, db_step **steps, int *count) {
     rowset rows;
-    int rc = steps_query(X, "SELECT " STEP_JSON " FROM (SELECT " STEP_COLUMNS " FROM ab_steps"
-                            " WHERE ord > ?1 ORDER BY ord LIMIT ?2)",
-                         params("ii", (int64_t)after_ord, (int64_t)limit), &rows);
+    int rc = ord_page(X, after_ord, limit, &rows);
     if (rc != CX_OK || (rc = steps_from_rows(X, &rows, steps, count)) != CX_OK) return rc;
     return ords_ascend(X, *steps, *count, after_ord);
 }
@@ -724,10 +730,9 @@ int db_steps_page(cx *X, int after_ord, int limit, db_step **steps, int *count) 
 static int timeline_page_(cx *X, double after_at, int after_ord, int limit, db_step **steps,
                           int *count) {
     rowset rows;
-    int rc = steps_query(X, "SELECT " STEP_JSON " FROM (SELECT " STEP_COLUMNS " FROM ab_steps"
-                            " WHERE type IN ('do', 'fetch', 'call') AND started_at IS NOT NULL"
-                            " AND (?1 IS NULL OR started_at > ?1 OR (started_at = ?1 AND ord > ?2))"
-                            " ORDER BY started_at, ord LIMIT ?3)",
+    int rc = steps_query(X, STEP_PAGE("WHERE type IN ('do', 'fetch', 'call') AND started_at IS NOT NULL"
+                                      " AND (?1 IS NULL OR started_at > ?1 OR (started_at = ?1 AND ord > ?2))"
+                                      " ORDER BY started_at, ord LIMIT ?3"),
                          params("dii", after_at, (int64_t)after_ord, (int64_t)limit), &rows);
     if (rc != CX_OK) return rc;
     return steps_from_rows(X, &rows, steps, count);
