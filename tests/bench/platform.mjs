@@ -18,8 +18,13 @@
 //      in db.c) into its ab_steps (with its indexes, from schema_current);
 //      the same row with 6 parameters (the other columns literals); and the
 //      multi-row insert of completed steps (DB_ROWS_* in wasm/src/db.h),
-//      DB_ROWS_MAX rows of DB_ROWS_PARAMS parameters, also µs per row. Every
-//      statement writes new rows; all three write the same rows (checked);
+//      DB_ROWS_MAX rows of DB_ROWS_PARAMS parameters, also µs per row; that
+//      statement keyed by ord with no index on name, and with no index at
+//      all (what each index costs a row); the same rows as one JSON text
+//      parameter read by json_each (what the parameters cost); and reading
+//      a page of PAGE_FILL rows as a pass loads its history (ord_page in
+//      db.c: one text) and as .raw().toArray() rows. Every write writes new
+//      rows; every kind writes the same rows (checked);
 //   3. memory per open object: VmRSS of the runtime workerd before and after
 //      touching M new objects, 8 at a time, each kind in a new dev server
 //      (workerd's allocator keeps what it freed: RSS never goes back down):
@@ -46,6 +51,8 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const half = (n) => (QUICK ? Math.ceil(n / 2) : n);
 const LATENCY = { warmup: half(5), rounds: half(40), gapMs: 10 };
 const STATEMENTS = { n: half(5000), requests: QUICK ? 3 : 7 };
+const PAGE_FILL = 1000; // rows a page read reads
+const PAGE_READS = half(40); // page reads a request
 const MEMORY = { objects: half(300), concurrency: 8, warmup: 16, settleMs: 1000 };
 const CONFIG = 'tests/bench/platform/wrangler.toml';
 const READY = '/ready';
@@ -66,6 +73,13 @@ function literals(text, at, stop, defs = null) {
     if (c === stop) return out;
     if (c === '/' && text[i + 1] === '*') { i = text.indexOf('*/', i) + 1; continue; }
     const name = defs && /[A-Z_]/.test(c) && /^[A-Z_][A-Z0-9_]*/.exec(text.slice(i, i + 64))[0];
+    if (name && text[i + name.length] === '(') {
+      // a macro of one argument: its literals in place of the parameter
+      const close = text.indexOf(')', i + name.length);
+      out += define(defs, name, literals(text.slice(i + name.length + 1, close) + ';', 0, ';', defs));
+      i = close;
+      continue;
+    }
     if (name) { out += define(defs, name); i += name.length - 1; continue; }
     if (c !== '"') continue;
     for (i++; text[i] !== '"'; i++) {
@@ -83,12 +97,15 @@ function after(text, marker, from = 0) {
   return at + marker.length;
 }
 
-/** The value of a #define of string literals (continued lines) or a number. */
-function define(text, name) {
-  const m = new RegExp(`^#define ${name}\\b((?:.*\\\\\\n)*.*)$`, 'm').exec(text);
-  if (!m) throw new Error(`#define ${name} not found`);
-  const body = m[1].replace(/\\\n/g, ' ').trim();
-  return /^\d+$/.test(body) ? Number(body) : literals(body + '\n', 0, '\n');
+/** The value of a #define of string literals (continued lines) or a number;
+ *  of a macro of one parameter with `arg` (a string) for it. Other macros
+ *  in its body are expanded from `text`. */
+function define(text, name, arg) {
+  const m = new RegExp(`^#define ${name}(\\((\\w+)\\))?\\s((?:.*\\\\\\n)*.*)$`, 'm').exec(text);
+  if (!m || (arg === undefined) !== (m[1] === undefined)) throw new Error(`#define ${name}${arg === undefined ? '' : '(x)'} not found`);
+  let body = m[3].replace(/\\\n/g, ' ').trim();
+  if (arg !== undefined) body = body.replace(new RegExp(`\\b${m[2]}\\b`, 'g'), JSON.stringify(arg));
+  return /^\d+$/.test(body) ? Number(body) : literals(body + '\n', 0, '\n', text);
 }
 
 /** INSERT INTO t (cols) VALUES (tuple)...: the table, the columns, and the
@@ -182,6 +199,27 @@ function engineSql() {
   const shapeRows = insertShape(head + tuple);
   if (shapeRows.params.length !== perRow) throw new Error(`DB_ROWS_TUPLE binds ${shapeRows.params.length}, DB_ROWS_PARAMS is ${perRow}`);
   const rowsSql = head + Array(maxRows).fill(tuple).join(',') + tail;
+  // the same rows keyed by ord (the rowid) with no index on name, and with
+  // no index at all (what each index costs a row); and as one JSON text
+  // parameter read by json_each (what the 96 parameters cost)
+  const [stepsCreate, ...stepsIndexes] = stepsTable;
+  const noNameIndex = stepsCreate.replace('name TEXT NOT NULL UNIQUE', 'name TEXT NOT NULL');
+  if (noNameIndex === stepsCreate || !/ON CONFLICT \(name\)/.test(tail)) throw new Error('ab_steps: no UNIQUE name to drop');
+  const byOrd = head + Array(maxRows).fill(tuple).join(',') + tail.replace('ON CONFLICT (name)', 'ON CONFLICT (ord)');
+  let q = 0;
+  const selectList = tuple.replace(/^\(|\)$/g, '').split(',').map((x) => x.trim()).map((x) => (x === '?' ? `value->>${q++}` : x));
+  const jsonSql = head.replace(/ VALUES $/, ' ') + `SELECT ${selectList.join(', ')} FROM json_each(?) WHERE true` + tail;
+
+  // a page of step rows as a pass loads its history (ord_page in db.c: one
+  // text), and the same columns as .raw().toArray() rows; PAGE_FILL rows
+  // written by one statement first, the same rows the writes write
+  const pageAt = after(dbc, 'return steps_query(X, ', after(dbc, 'static int ord_page('));
+  const pageSql = literals(dbc, pageAt, ',', dbc);
+  const columns = define(dbc, 'STEP_COLUMNS');
+  const rawSql = `SELECT ${columns} FROM ab_steps WHERE ord > ?1 ORDER BY ord LIMIT ?2`;
+  const fill = `WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < ${PAGE_FILL - 1}) ` +
+    head.replace(/ VALUES $/, ' ') + `SELECT 'step-' || i, i, ${sqlLiteral(ROW.type)}, ${sqlLiteral(ROW.status)}, ${ROW.attempts},` +
+    ` printf('%-${ROW.result_bytes}s', '{"i":' || i || ',"sum":123456789}'), 1764600000000 + i, 1764600000001 + i, 1, ${ROW.result_bytes} FROM c`;
 
   return {
     statementCount: statements.length,
@@ -200,6 +238,11 @@ function engineSql() {
         upsert17: { setup: stepsTable, sql: upsert17, cols: shape17.params, rows: 1 },
         upsert6: { setup: stepsTable, sql: upsert6, cols: shape6.params, rows: 1 },
         rows: { setup: stepsTable, sql: rowsSql, cols: shapeRows.params, rows: maxRows },
+        rowsOrd: { setup: [noNameIndex, ...stepsIndexes], sql: byOrd, cols: shapeRows.params, rows: maxRows },
+        rowsBare: { setup: [noNameIndex], sql: byOrd, cols: shapeRows.params, rows: maxRows },
+        rowsJson: { setup: stepsTable, sql: jsonSql, cols: shapeRows.params, rows: maxRows, json: true },
+        pageText: { setup: [...stepsTable, fill], fill: PAGE_FILL, sql: pageSql, args: [-1, PAGE_FILL], rows: PAGE_FILL, n: PAGE_READS },
+        pageRaw: { setup: [...stepsTable, fill], fill: PAGE_FILL, sql: rawSql, args: [-1, PAGE_FILL], rows: PAGE_FILL, n: PAGE_READS },
       },
     },
     selects,
@@ -306,10 +349,14 @@ const STATEMENT_KINDS = [
   ['upsert17', 'step upsert, 17 parameters (step_save_)'],
   ['upsert6', 'the same row, 6 parameters'],
   ['rows', null], // label from DB_ROWS_MAX
+  ['rowsOrd', 'the same keyed by ord, no index on name'],
+  ['rowsBare', 'the same keyed by ord, no index at all'],
+  ['rowsJson', 'the same rows as one JSON text (json_each)'],
+  ['pageText', null], // a page read, labels from PAGE_FILL
+  ['pageRaw', null],
 ];
 
 async function statements(base, conf) {
-  const n = STATEMENTS.n;
   const base0 = Object.fromEntries(STATEMENT_KINDS.map(([k]) => [k, []]));
   const full = Object.fromEntries(STATEMENT_KINDS.map(([k]) => [k, []]));
   const firstRows = {};
@@ -317,30 +364,35 @@ async function statements(base, conf) {
   for (let r = 0; r < STATEMENTS.requests; r++) {
     for (const [k] of STATEMENT_KINDS) {
       const loop = conf.loops[k];
+      const n = loop.n ?? STATEMENTS.n;
       const id0 = { id: `st-${k}-0-${seq++}` };
       base0[k].push((await touchNew(base, id0, `k=${k}&n=0`)).ms);
       const id = { id: `st-${k}-${n}-${seq++}` };
       full[k].push((await touchNew(base, id, `k=${k}&n=${n}`)).ms);
       if (loop.setup.length) {
+        // a write adds rows.n a statement; a read finds what the setup wrote
+        const [want0, want] = loop.fill ? [loop.fill, loop.fill] : [0, n * loop.rows];
         const [c0, c] = [await check(base, id0), await check(base, id)];
-        if (c0.steps !== 0 || c.steps !== n * loop.rows) throw new Error(`${k}: ${c0.steps} and ${c.steps} rows, not 0 and ${n * loop.rows}`);
+        if (c0.steps !== want0 || c.steps !== want) throw new Error(`${k}: ${c0.steps} and ${c.steps} rows, not ${want0} and ${want}`);
         firstRows[k] = c.rows;
       }
       await sleep(LATENCY.gapMs);
     }
   }
-  // the three writes wrote the same rows
+  // every kind wrote the same rows
   const [one, ...others] = Object.entries(firstRows);
   for (const [k, rows] of others) {
     if (JSON.stringify(rows) !== JSON.stringify(one[1])) throw new Error(`${k} wrote ${JSON.stringify(rows)}, ${one[0]} ${JSON.stringify(one[1])}`);
   }
   const out = {};
   for (const [k] of STATEMENT_KINDS) {
+    const loop = conf.loops[k];
+    const n = loop.n ?? STATEMENTS.n;
     const m0 = median(base0[k]);
     const perStatement = full[k].map((ms) => ((ms - m0) * 1000) / n);
-    out[k] = { rows: conf.loops[k].rows, params: conf.loops[k].cols.length * conf.loops[k].rows, baselineMs: summary(base0[k]), requestMs: summary(full[k]), usPerStatement: summary(perStatement) };
+    out[k] = { statements: n, rows: loop.rows, params: (loop.args ?? loop.cols).length * (loop.args ? 1 : loop.rows), baselineMs: summary(base0[k]), requestMs: summary(full[k]), usPerStatement: summary(perStatement) };
   }
-  return { statements: n, out, row: one[1][0] };
+  return { statements: STATEMENTS.n, out, row: one[1][0] };
 }
 
 // --- 3. memory per open object -------------------------------------------------------------------
@@ -421,7 +473,11 @@ const started = Date.now();
 if (process.env.BENCH_PRINT_SQL) { console.log(JSON.stringify(engineSql(), null, 1)); process.exit(0); }
 const sql = engineSql();
 const { conf } = sql;
-const rowsLabel = `${conf.loops.rows.rows} rows x ${conf.loops.rows.cols.length} params, one INSERT (DB_ROWS_*)`;
+const statementLabels = {
+  rows: `${conf.loops.rows.rows} rows x ${conf.loops.rows.cols.length} params, one INSERT (DB_ROWS_*)`,
+  pageText: `read ${PAGE_FILL} rows as one text (ord_page)`,
+  pageRaw: `read ${PAGE_FILL} rows, .raw().toArray()`,
+};
 const report = { date: new Date().toISOString(), node: process.version, quick: QUICK, loadavgStart: loadavg() };
 console.log(`ablauf platform floor — ${report.date}, node ${process.version}${QUICK ? ', BENCH_QUICK=1' : ''}, load ${report.loadavgStart.join(' ')}`);
 console.log(`bare worker ${CONFIG}; SQL from wasm/src: schema_current (${sql.statementCount} statements), step_save_, DB_ROWS_*`);
@@ -439,12 +495,12 @@ try {
   const st = await statements(main.base, conf);
   report.statements = st;
   console.log(`\n2. a SQL statement inside an object, µs per statement: (request of ${st.statements} statements - median of the same with 0) / ${st.statements}; ${STATEMENTS.requests} requests each, a new object each`);
-  console.log(`${'statement'.padEnd(50)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}   µs/row   request ms (0 / ${st.statements})`);
+  console.log(`${'statement'.padEnd(50)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}   µs/row   request ms (0 / n)`);
   for (const [k, label] of STATEMENT_KINDS) {
     const o = st.out[k];
-    row(label ?? rowsLabel, o.usPerStatement, 2, `${f(o.usPerStatement.median / o.rows).padStart(9)}   ${f(o.baselineMs.median, 1)} / ${f(o.requestMs.median, 1)}`);
+    row(label ?? statementLabels[k], o.usPerStatement, 2, `${f(o.usPerStatement.median / o.rows).padStart(9)}   ${f(o.baselineMs.median, 1)} / ${f(o.requestMs.median, 1)} (${o.statements})`);
   }
-  console.log('every write is a new row; the three wrote the same rows (checked), e.g.', JSON.stringify(st.row));
+  console.log('every write is a new row; every kind wrote the same rows (checked), e.g.', JSON.stringify(st.row));
 
   const v = await via(main.base);
   report.via = v;

@@ -4,6 +4,7 @@
 //   node tests/bench/profile.mjs steps N [count]    creates of `benchmark` with N steps
 //   node tests/bench/profile.mjs replay K [count]   events to `benchmark-replay` after K steps
 //   node tests/bench/profile.mjs throughput N [count]  creates of N steps, 10 at a time
+//   node tests/bench/profile.mjs status N [count]   GETs of the Status of one N-step instance
 //
 // It starts the demo under wrangler dev with the inspector on, takes the
 // profile through the inspector's Profiler domain (50 µs sampling) over
@@ -16,7 +17,7 @@ import WebSocket from 'ws';
 import { freePort, startDevServer } from '../support/devserver.js';
 
 const [scenario = 'steps', nArg = '1000', countArg = '10'] = process.argv.slice(2);
-if (!['steps', 'replay', 'throughput'].includes(scenario)) throw new Error('usage: profile.mjs steps|replay|throughput N [count]');
+if (!['steps', 'replay', 'throughput', 'status'].includes(scenario)) throw new Error('usage: profile.mjs steps|replay|throughput|status N [count]');
 const n = Number(nArg);
 const count = Number(countArg);
 
@@ -39,7 +40,8 @@ const call = (method, params = {}) => new Promise((resolve) => {
 
 const post = async (path, body) => {
   const res = await fetch(`${srv.url}/__ablauf${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': 'identity' }, body: JSON.stringify(body),
+    method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': 'identity' },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = await res.json();
   if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(json).slice(0, 300)}`);
@@ -51,7 +53,14 @@ const uid = () => `prof-${Date.now().toString(36)}-${k++}`;
 const ready = [];
 const one = scenario === 'replay'
   ? () => post(`/workflows/${ready.shift()}/events/go`, {})
-  : () => post('/workflows', { type: 'benchmark', id: uid(), payload: { steps: n, work: 100 } });
+  : scenario === 'status'
+    ? () => post(`/workflows/${ready[0]}`)
+    : () => post('/workflows', { type: 'benchmark', id: uid(), payload: { steps: n, work: 100 } });
+if (scenario === 'status') {
+  const id = uid();
+  await post('/workflows', { type: 'benchmark', id, payload: { steps: n, work: 100 } });
+  ready.push(id);
+}
 if (scenario === 'replay') {
   for (let i = 0; i < count + 3; i++) {
     const id = uid();

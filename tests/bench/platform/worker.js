@@ -67,8 +67,14 @@ export class Bench extends DurableObject {
       for (const text of loop.setup) sql.exec(text);
       const n = Number(q.get('n'));
       for (let s = 0; s < n; s++) {
-        const args = [];
-        for (let r = 0; r < loop.rows; r++) for (const col of loop.cols) args.push(value(col, s * loop.rows + r));
+        const args = loop.args ? [...loop.args] : [];
+        if (loop.json) {
+          const rows = [];
+          for (let r = 0; r < loop.rows; r++) rows.push(loop.cols.map((col) => value(col, s * loop.rows + r)));
+          args.push(JSON.stringify(rows));
+        } else if (!loop.args) {
+          for (let r = 0; r < loop.rows; r++) for (const col of loop.cols) args.push(value(col, s * loop.rows + r));
+        }
         sql.exec(loop.sql, ...args).raw().toArray();
       }
     } else {
