@@ -19,7 +19,7 @@
 //      the same row with 6 parameters (the other columns literals); and the
 //      multi-row insert of completed steps (DB_ROWS_* in wasm/src/db.h),
 //      DB_ROWS_MAX rows of DB_ROWS_PARAMS parameters, also µs per row; that
-//      statement keyed by ord with no index on name, and with no index at
+//      statement with the index on name schema v5 had, and with no index at
 //      all (what each index costs a row); the same rows as one JSON text
 //      parameter read by json_each (what the parameters cost); and reading
 //      a page of PAGE_FILL rows as a pass loads its history (ord_page in
@@ -199,13 +199,13 @@ function engineSql() {
   const shapeRows = insertShape(head + tuple);
   if (shapeRows.params.length !== perRow) throw new Error(`DB_ROWS_TUPLE binds ${shapeRows.params.length}, DB_ROWS_PARAMS is ${perRow}`);
   const rowsSql = head + Array(maxRows).fill(tuple).join(',') + tail;
-  // the same rows keyed by ord (the rowid) with no index on name, and with
-  // no index at all (what each index costs a row); and as one JSON text
-  // parameter read by json_each (what the 96 parameters cost)
+  // the same rows with the index on name schema v5 had (keyed by name), and
+  // with no index at all (what each index costs a row); and as one JSON
+  // text parameter read by json_each (what the 96 parameters cost)
   const [stepsCreate, ...stepsIndexes] = stepsTable;
-  const noNameIndex = stepsCreate.replace('name TEXT NOT NULL UNIQUE', 'name TEXT NOT NULL');
-  if (noNameIndex === stepsCreate || !/ON CONFLICT \(name\)/.test(tail)) throw new Error('ab_steps: no UNIQUE name to drop');
-  const byOrd = head + Array(maxRows).fill(tuple).join(',') + tail.replace('ON CONFLICT (name)', 'ON CONFLICT (ord)');
+  const nameIndex = stepsCreate.replace('name TEXT NOT NULL,', 'name TEXT NOT NULL UNIQUE,');
+  if (nameIndex === stepsCreate || !/ON CONFLICT \(ord\)/.test(tail)) throw new Error('ab_steps: not keyed by ord');
+  const byName = head + Array(maxRows).fill(tuple).join(',') + tail.replace('ON CONFLICT (ord)', 'ON CONFLICT (name)');
   let q = 0;
   const selectList = tuple.replace(/^\(|\)$/g, '').split(',').map((x) => x.trim()).map((x) => (x === '?' ? `value->>${q++}` : x));
   const jsonSql = head.replace(/ VALUES $/, ' ') + `SELECT ${selectList.join(', ')} FROM json_each(?) WHERE true` + tail;
@@ -238,8 +238,8 @@ function engineSql() {
         upsert17: { setup: stepsTable, sql: upsert17, cols: shape17.params, rows: 1 },
         upsert6: { setup: stepsTable, sql: upsert6, cols: shape6.params, rows: 1 },
         rows: { setup: stepsTable, sql: rowsSql, cols: shapeRows.params, rows: maxRows },
-        rowsOrd: { setup: [noNameIndex, ...stepsIndexes], sql: byOrd, cols: shapeRows.params, rows: maxRows },
-        rowsBare: { setup: [noNameIndex], sql: byOrd, cols: shapeRows.params, rows: maxRows },
+        rowsName: { setup: [nameIndex, ...stepsIndexes], sql: byName, cols: shapeRows.params, rows: maxRows },
+        rowsBare: { setup: [stepsCreate], sql: rowsSql, cols: shapeRows.params, rows: maxRows },
         rowsJson: { setup: stepsTable, sql: jsonSql, cols: shapeRows.params, rows: maxRows, json: true },
         pageText: { setup: [...stepsTable, fill], fill: PAGE_FILL, sql: pageSql, args: [-1, PAGE_FILL], rows: PAGE_FILL, n: PAGE_READS },
         pageRaw: { setup: [...stepsTable, fill], fill: PAGE_FILL, sql: rawSql, args: [-1, PAGE_FILL], rows: PAGE_FILL, n: PAGE_READS },
@@ -349,8 +349,8 @@ const STATEMENT_KINDS = [
   ['upsert17', 'step upsert, 17 parameters (step_save_)'],
   ['upsert6', 'the same row, 6 parameters'],
   ['rows', null], // label from DB_ROWS_MAX
-  ['rowsOrd', 'the same keyed by ord, no index on name'],
-  ['rowsBare', 'the same keyed by ord, no index at all'],
+  ['rowsName', 'the same, name UNIQUE and the key (schema v5)'],
+  ['rowsBare', 'the same, no timeline index either'],
   ['rowsJson', 'the same rows as one JSON text (json_each)'],
   ['pageText', null], // a page read, labels from PAGE_FILL
   ['pageRaw', null],

@@ -1701,6 +1701,68 @@ static void test_migration_from_v4(void **state) {
     expect_continues_then_fresh("mig-4", 4);
 }
 
+/* v5 -> v6: a history stored with a unique index on name is rebuilt without
+ * it, every row and value kept; the instance goes on from it. */
+static void test_migration_from_v5(void **state) {
+    (void)state;
+    hn_use("mig-5");
+    EXPECT_STR(dr_create("replay-counter", "mig-5", "{\"id\":\"x\"}").body, "status", "waiting");
+    const char *before = dr_printf("%s", dr_get("mig-5").body);
+    const char *cols = "name, ord, type, status, attempts, result, error, started_at, completed_at, duration,"
+                       " wake_at, history, result_bytes, request, io_token, outcome, done_seq";
+    const char *v5 = dr_printf(
+        "CREATE TABLE ab_steps_old (name TEXT NOT NULL UNIQUE, ord INTEGER PRIMARY KEY, type TEXT NOT NULL,"
+        " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, result TEXT, error TEXT,"
+        " started_at INTEGER, completed_at INTEGER, duration INTEGER, wake_at INTEGER, history TEXT,"
+        " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT,"
+        " done_seq INTEGER NOT NULL DEFAULT 0);"
+        "INSERT INTO ab_steps_old (%s) SELECT %s FROM ab_steps; DROP TABLE ab_steps;"
+        "ALTER TABLE ab_steps_old RENAME TO ab_steps;"
+        "CREATE INDEX ab_steps_timeline ON ab_steps (started_at, ord) WHERE type IN ('do', 'fetch', 'call');"
+        "UPDATE ab_meta SET value = 5 WHERE key = 'schema_version'", cols, cols);
+    assert_int_equal(sqlite3_exec(hn_db(), v5, NULL, NULL, NULL), SQLITE_OK);
+    const char *autoindex = "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'ab_steps'"
+                            " AND name LIKE 'sqlite_autoindex_%'";
+    assert_int_equal(hn_query_int(autoindex), 1);
+    dr_resp r = dr_get("mig-5");
+    EXPECT_HTTP(r, 200);
+    assert_string_equal(r.body, before); /* every step as it was */
+    assert_int_equal(hn_query_int("SELECT value FROM ab_meta WHERE key = 'schema_version'"), DB_SCHEMA_VERSION);
+    assert_int_equal(hn_query_int(autoindex), 0);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps WHERE rowid = ord"), 3);
+    expect_continues_then_fresh("mig-5", 5);
+}
+
+/* Names are not unique in storage (v6), so the engine keeps them so: a
+ * history with a name twice is refused before any pass runs on it, and a
+ * write of a row whose ord another step holds fails instead of overwriting
+ * it (the batch statement and the single-row upsert share the guard). */
+static void test_step_names_stay_unique(void **state) {
+    (void)state;
+    hn_use("twice");
+    EXPECT_STR(dr_create("replay-counter", "twice", "{\"id\":\"x\"}").body, "status", "waiting");
+    assert_int_equal(sqlite3_exec(hn_db(), "INSERT INTO ab_steps (name, ord, type, status)"
+                                  " SELECT name, 100, type, status FROM ab_steps WHERE ord = 1",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    dr_resp r = dr_post("twice", "events/continue", "{}");
+    EXPECT_HTTP(r, 500);
+    EXPECT_CONTAINS(jstr(r.body, "error.message"), "two stored steps have one name");
+    EXPECT_STR(dr_get("twice").body, "status", "waiting"); /* nothing ran */
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps"), 4);
+
+    const char *sql = DB_ROWS_HEAD DB_ROWS_TUPLE DB_ROWS_TAIL;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(hn_db(), sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, "not-step-1", -1, SQLITE_STATIC); /* name */
+    sqlite3_bind_int(st, 2, 1);                                 /* ord: step-1's */
+    for (int i = 3; i <= DB_ROWS_PARAMS; i++) sqlite3_bind_int(st, i, 1);
+    assert_int_equal(sqlite3_step(st), SQLITE_CONSTRAINT);
+    EXPECT_CONTAINS(sqlite3_errmsg(hn_db()), "NOT NULL constraint failed: ab_steps.name");
+    sqlite3_finalize(st);
+    assert_int_equal(hn_query_int("SELECT count(*) FROM ab_steps WHERE ord = 1 AND name <> 'not-step-1'"
+                                  " AND status = 'completed'"), 1);
+}
+
 int test_engine_run(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_create_echo, reset),
@@ -1750,6 +1812,8 @@ int test_engine_run(void) {
         cmocka_unit_test_setup(test_migration_from_v2, reset),
         cmocka_unit_test_setup(test_migration_from_v3, reset),
         cmocka_unit_test_setup(test_migration_from_v4, reset),
+        cmocka_unit_test_setup(test_migration_from_v5, reset),
+        cmocka_unit_test_setup(test_step_names_stay_unique, reset),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -193,6 +193,9 @@ export async function runSeed(seed, opts = {}) {
     obj.committed = next;
     if (!prev) return;
     if (!next) { violate('instance-lost', `${obj.name}: a committed instance disappeared`); return; }
+    // storage keeps no index on a step's name (schema v6): the engine must
+    const names = new Set(next.steps.map((s) => s.name));
+    if (names.size !== next.steps.length) violate('step-name-twice', `${obj.name}: ${next.steps.length} step rows, ${names.size} names`);
     for (const p of prev.steps) {
       const n = next.steps.find((s) => s.name === p.name);
       if (!n) { violate('step-lost', `${obj.name}: committed step "${p.name}" disappeared`); continue; }

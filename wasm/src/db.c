@@ -421,13 +421,14 @@ static const migration_step migration_4[] = {
     {NULL, NULL}};
 
 /* The columns of ab_steps in the order every statement names them, and the
- * body of its CREATE TABLE as v5 defines it, closing parenthesis included
- * (the new database's schema and the v5 rebuild both use it). */
+ * body of its CREATE TABLE as the current version defines it, closing
+ * parenthesis included (the new database's schema and the rebuilds of v5
+ * and v6 use it: a v4 database rebuilt by v5 is already what v6 makes). */
 #define STEP_COLUMNS                                                                    \
     "name, ord, type, status, attempts, result, error, started_at, completed_at, duration," \
     " wake_at, history, result_bytes, request, io_token, outcome, done_seq"
 #define STEPS_TABLE                                                                 \
-    " name TEXT NOT NULL UNIQUE, ord INTEGER PRIMARY KEY, type TEXT NOT NULL," \
+    " name TEXT NOT NULL, ord INTEGER PRIMARY KEY, type TEXT NOT NULL," \
     " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0," \
     " result TEXT, error TEXT, started_at INTEGER, completed_at INTEGER," \
     " duration INTEGER, wake_at INTEGER, history TEXT," \
@@ -454,20 +455,33 @@ static const migration_step migration_4[] = {
  * itself. A table rebuild, one script: a death rolls it back whole. Applied
  * when ab_steps_ord is gone (the probe fails, through json(), while it is
  * there). */
+#define STEPS_REBUILD(tmp)                                                          \
+    "CREATE TABLE " tmp " (" STEPS_TABLE                                            \
+    "INSERT INTO " tmp " (" STEP_COLUMNS ") SELECT " STEP_COLUMNS " FROM ab_steps;"  \
+    "DROP TABLE ab_steps;"                                                          \
+    "ALTER TABLE " tmp " RENAME TO ab_steps;"                                       \
+    "CREATE INDEX IF NOT EXISTS ab_steps_timeline ON ab_steps (started_at, ord)"    \
+    " WHERE type IN ('do', 'fetch', 'call')"
 static const migration_step migration_5[] = {
     {"SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
      " AND name = 'ab_steps_ord') THEN json('v4') END",
-     "CREATE TABLE ab_steps_v5 (" STEPS_TABLE
-     "INSERT INTO ab_steps_v5 (" STEP_COLUMNS ") SELECT " STEP_COLUMNS " FROM ab_steps;"
-     "DROP TABLE ab_steps;"
-     "ALTER TABLE ab_steps_v5 RENAME TO ab_steps;"
-     "CREATE INDEX IF NOT EXISTS ab_steps_timeline ON ab_steps (started_at, ord)"
-     " WHERE type IN ('do', 'fetch', 'call')"},
+     STEPS_REBUILD("ab_steps_v5")},
+    {NULL, NULL}};
+
+/* v6: no index on a step's name. Every executed step paid for one (1.3 µs
+ * of a row's 6 in workerd, bench:platform §2), and nothing reads by name:
+ * a pass holds the whole history by name in memory (and refuses a history
+ * with a name twice, eng.c), and every write is keyed by ord. Applied while
+ * ab_steps has the UNIQUE constraint's automatic index. */
+static const migration_step migration_6[] = {
+    {"SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
+     " AND tbl_name = 'ab_steps' AND name LIKE 'sqlite_autoindex_ab_steps%') THEN json('v5') END",
+     STEPS_REBUILD("ab_steps_v6")},
     {NULL, NULL}};
 
 static const migration_step *const migrations[] = {NULL, migration_1, migration_2, migration_3,
-                                                   migration_4, migration_5};
-_Static_assert(DB_SCHEMA_VERSION == 5, "schema_current below is version 5: update it with the migration");
+                                                   migration_4, migration_5, migration_6};
+_Static_assert(DB_SCHEMA_VERSION == 6, "schema_current below is version 6: update it with the migration");
 
 /* A new database gets the current schema in one statement (a script): a
  * new object's first call would otherwise spend dozens of round trips on
@@ -500,7 +514,7 @@ static const char schema_current[] =
     "CREATE TABLE IF NOT EXISTS ab_result (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS ab_steps_timeline ON ab_steps (started_at, ord)"
     " WHERE type IN ('do', 'fetch', 'call');"
-    "INSERT INTO ab_meta (key, value) VALUES ('schema_version', 5)"
+    "INSERT INTO ab_meta (key, value) VALUES ('schema_version', 6)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 static int migrate_(cx *X) {
@@ -750,7 +764,7 @@ static int step_save_(cx *X, const db_step *s) {
                      " request, io_token, outcome, done_seq)"
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
                      " ?16, ?17)"
-                     " ON CONFLICT (name) DO UPDATE SET status = excluded.status,"
+                     " ON CONFLICT (ord) DO UPDATE SET " DB_ROWS_SAME_NAME " status = excluded.status,"
                      " attempts = excluded.attempts, result = excluded.result,"
                      " error = excluded.error, started_at = excluded.started_at,"
                      " completed_at = excluded.completed_at, duration = excluded.duration,"

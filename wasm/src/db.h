@@ -23,7 +23,7 @@
 #include "sb.h"
 #include "state.h"
 
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 
 /* Timestamps are epoch ms; DB_NULL_TIME stands for SQL NULL. */
 #define DB_NULL_TIME (-1.0)
@@ -99,12 +99,19 @@ int db_result_put(cx *X, const char *result);
  * rows keep a batch within the platform's 100 bound parameters. The hosts
  * (shim/host.js through ab_rows_sql, tests/native/host_native.c) build it
  * from these. */
+/* A step's row is keyed by its ord (schema v6: no index on name). A write
+ * that finds its ord held by another step's row is a fault, never an
+ * overwrite: the update fails ("NOT NULL constraint failed: ab_steps.name"),
+ * and only that path, taken by a step written before, pays for the
+ * comparison. */
+#define DB_ROWS_SAME_NAME                                                                 \
+    "name = CASE WHEN name = excluded.name THEN name END,"
 #define DB_ROWS_HEAD                                                                      \
     "INSERT INTO ab_steps (name, ord, type, status, attempts, result, started_at,"        \
     " completed_at, duration, result_bytes) VALUES "
 #define DB_ROWS_TUPLE "(?, ?, 'do', 'completed', ?, ?, ?, ?, ?, ?)"
 #define DB_ROWS_TAIL                                                                      \
-    " ON CONFLICT (name) DO UPDATE SET status = excluded.status,"                         \
+    " ON CONFLICT (ord) DO UPDATE SET " DB_ROWS_SAME_NAME " status = excluded.status,"    \
     " attempts = excluded.attempts, result = excluded.result, error = NULL,"              \
     " started_at = excluded.started_at, completed_at = excluded.completed_at,"            \
     " duration = excluded.duration, wake_at = NULL, history = NULL,"                      \

@@ -109,6 +109,10 @@ static int pass_open(cx *X, ab_ctx *c, eng_state *st) {
         return CX_NOMEM;
     for (int i = 0; i < st->nsteps; i++)
         if (smap_put(&c->steps, st->steps[i]->name, st->steps[i]) != CX_OK) return CX_NOMEM;
+    /* Storage does not keep names unique (no index since schema v6); the
+     * engine never writes one twice, so a history that has one is damaged
+     * and no pass may run on it. */
+    if (c->steps.len != (size_t)st->nsteps) return cx_fail(X, CX_STORAGE, "two stored steps have one name");
     if ((rc = db_fired_load(X, &fired, &nfired)) != CX_OK) return rc;
     if (smap_init(X, &c->fired, (size_t)nfired) != CX_OK) return CX_NOMEM;
     for (int i = 0; i < nfired; i++)
