@@ -6,6 +6,9 @@
 //      create → completed;
 //   2. event → done: K = 10, 100, 1,000 completed steps waiting for an event
 //      (warm: the instance just ran); time from sending it to completed;
+//      then a GET of the Status of the last instance of each row of 1 and 2
+//      (ablauf's answers carry it, steps included): how much of a step's
+//      marginal cost is its entry in the answer, printed with the goals;
 //   3. throughput: 200 workflows of 3 steps, 10 at a time: workflows/s;
 //   4. fan-out (ablauf only): 20 steps' updates to 10, 100, 500 WebSockets,
 //      and against a bare JavaScript loop: before the event, the same frames
@@ -157,7 +160,17 @@ function ablaufEngine(url) {
     async run(steps, work) {
       const { ms, json } = await post(`${base}/workflows`, { type: 'benchmark', id: uid('cmp'), payload: { steps, work } });
       if (json.status !== 'completed' || json.result.steps !== steps) throw new Error(`ablauf: bad run: ${json.status}`);
+      this.last = json.id;
       return { ms, checksum: json.result.checksum };
+    },
+    /** ms for a GET of instance `id`'s Status (what every answer above carries). */
+    async status(id) {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/workflows/${id}`, { headers: { 'accept-encoding': 'identity' } });
+      const text = await res.text();
+      const ms = performance.now() - t0;
+      if (!res.ok) throw new Error(`ablauf: GET ${id}: ${res.status} ${text.slice(0, 200)}`);
+      return { ms, steps: JSON.parse(text).steps.length };
     },
     async setupReplay(k) {
       const id = uid('cmp-replay');
@@ -168,6 +181,7 @@ function ablaufEngine(url) {
     async event(id) {
       const { ms, json } = await post(`${base}/workflows/${id}/events/go`, {});
       if (json.status.status !== 'completed') throw new Error(`ablauf: bad replay: ${json.status.status}`);
+      this.last = id;
       return ms;
     },
     /** Long runs: the create answers "running" after 20 s of passes (the
@@ -225,6 +239,7 @@ function reasonOf(err) {
 }
 
 const SETTLE_MS = 100;
+const STATUS_REPEAT = QUICK ? 10 : 40;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** `measure(engine)` for each engine, REPEAT times, the order rotating per
@@ -333,6 +348,7 @@ try {
 
   console.log(`\n${'scenario'.padEnd(30)} ${'ablauf'.padStart(26)} ${'CF Workflows'.padStart(26)} ${'lead'.padStart(7)}   load (1-min avg, busy, steal)`);
   const checksums = {};
+  const answered = {}; // scenario → the last ablauf instance it answered for
   for (const steps of [1, 10, 100, 1000]) {
     const [results, load] = await withLoad(() => interleaved(all, async (e) => {
       const { ms, checksum } = await e.run(steps, 100);
@@ -340,6 +356,7 @@ try {
       return ms;
     }));
     record(`steps N=${steps}`, 'ms', results, load, { extra: { usPerStepAblauf: results.ablauf.median * 1000 / steps } });
+    answered[`steps N=${steps}`] = ab.last;
   }
   const disagree = Object.entries(checksums).filter(([, s]) => s.size !== 1).map(([k]) => k);
   if (disagree.length) throw new Error(`the engines' checksums differ for N = ${disagree.join(', ')}`);
@@ -347,6 +364,31 @@ try {
   for (const k of REPLAY_KS) {
     const [results, load] = await withLoad(() => interleaved(all, async (e) => e.event(await e.setupReplay(k))));
     record(`event → done K=${k}`, 'ms', results, load, { digits: 2, extra: { usPerReplayedStepAblauf: results.ablauf.median * 1000 / k } });
+    answered[`event → done K=${k}`] = ab.last;
+  }
+
+  // What the answers' Status costs by itself: a GET of the same instances
+  // (ablauf's answers carry the instance's Status, its first 1,000 steps
+  // included; the CF bench worker answers a status and the output), so the
+  // per-step goals can say how much of a step is its entry in the answer.
+  {
+    const ids = Object.entries(answered);
+    const samples = Object.fromEntries(ids.map(([k]) => [k, []]));
+    const steps = {};
+    const [, load] = await withLoad(async () => {
+      for (let r = 0; r < STATUS_REPEAT; r++) {
+        for (let i = 0; i < ids.length; i++) {
+          const [k, id] = ids[(i + r) % ids.length];
+          await sleep(SETTLE_MS / 10);
+          const got = await ab.status(id);
+          samples[k].push(got.ms);
+          steps[k] = got.steps;
+        }
+      }
+    });
+    report.statusGet = { load, repeat: STATUS_REPEAT, of: Object.fromEntries(ids.map(([k]) => [k, { steps: steps[k], ...summary(samples[k]) }])) };
+    console.log(`  GET of the same instance's Status (ms, median of ${STATUS_REPEAT}, ablauf only): ` +
+      ids.map(([k]) => `${k} ${report.statusGet.of[k].median.toFixed(2)} (${steps[k]} steps)`).join(', '));
   }
 
   {
@@ -529,6 +571,11 @@ try {
   }
 
   const s = (name) => report.scenarios.find((x) => x.scenario === name);
+  const g = (name) => report.statusGet.of[name].median;
+  // of a marginal step, its StepInfo in the answer: the GETs' difference
+  const answerPerStep = 1000 * (g('steps N=1000') - g('steps N=1')) / 999;
+  const answerPerReplayed = 1000 * (g('event → done K=1000') - g('event → done K=10')) / 990;
+  report.answerShare = { perExecutedStepUs: answerPerStep, perReplayedStepUs: answerPerReplayed };
   const goals = [
     // marginal, as the goals are stated: what one more step adds
     ['≤ 10 µs/step, (t1000 − t1) / 999', 1000 * (s('steps N=1000').ablauf.median - s('steps N=1').ablauf.median) / 999, 10, 'µs'],
@@ -544,7 +591,9 @@ try {
   ].map(([goal, value, limit, unit, atLeast]) => ({ goal, value, limit, unit, met: atLeast ? value >= limit : value <= limit }));
   report.goals = goals;
   console.log('\ngoals (ablauf)');
-  for (const g of goals) console.log(`  ${g.goal.padEnd(42)} ${g.value.toFixed(g.value < 10 ? 2 : 1).padStart(9)} ${g.unit.padEnd(4)} ${g.met ? 'met' : 'not met'}`);
+  for (const x of goals) console.log(`  ${x.goal.padEnd(42)} ${x.value.toFixed(x.value < 10 ? 2 : 1).padStart(9)} ${x.unit.padEnd(4)} ${x.met ? 'met' : 'not met'}`);
+  console.log(`  of a step, its entry in the answer's Status (GET of the same instances: (g1000 − g1) / 999): ${answerPerStep.toFixed(2)} µs, the rest ${(goals[0].value - answerPerStep).toFixed(2)} µs`);
+  console.log(`  of a replayed step, its entry in the answer's Status ((g1000 − g10) / 990): ${answerPerReplayed.toFixed(2)} µs, the rest ${(goals[1].value - answerPerReplayed).toFixed(2)} µs`);
 } finally {
   await Promise.all([ours.stop(), theirs.stop()]);
 }

@@ -1669,6 +1669,25 @@ static void test_migration_from_v3(void **state) {
     expect_continues_then_fresh("mig-3", 3);
 }
 
+/* Puts ab_steps back into the shape of an older version: `keys` its first
+ * two columns as that version declared them, `more` what else it had (SQL),
+ * `version` its number; every row kept. */
+static void steps_back(const char *keys, const char *more, int version) {
+    const char *cols = "name, ord, type, status, attempts, result, error, started_at, completed_at, duration,"
+                       " wake_at, history, result_bytes, request, io_token, outcome, done_seq";
+    const char *old = dr_printf(
+        "CREATE TABLE ab_steps_old (%s, type TEXT NOT NULL,"
+        " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, result TEXT, error TEXT,"
+        " started_at INTEGER, completed_at INTEGER, duration INTEGER, wake_at INTEGER, history TEXT,"
+        " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT,"
+        " done_seq INTEGER NOT NULL DEFAULT 0);"
+        "INSERT INTO ab_steps_old (%s) SELECT %s FROM ab_steps; DROP TABLE ab_steps;"
+        "ALTER TABLE ab_steps_old RENAME TO ab_steps; %s"
+        "CREATE INDEX ab_steps_timeline ON ab_steps (started_at, ord) WHERE type IN ('do', 'fetch', 'call');"
+        "UPDATE ab_meta SET value = %d WHERE key = 'schema_version'", keys, cols, cols, more, version);
+    assert_int_equal(sqlite3_exec(hn_db(), old, NULL, NULL, NULL), SQLITE_OK);
+}
+
 /* v4 -> v5: a history stored with name as the primary key and an index on
  * ord is rebuilt with ord as the rowid, every row and value kept; the
  * instance goes on from it, and the result is what a new database gets. */
@@ -1677,19 +1696,7 @@ static void test_migration_from_v4(void **state) {
     hn_use("mig-4");
     EXPECT_STR(dr_create("replay-counter", "mig-4", "{\"id\":\"x\"}").body, "status", "waiting");
     const char *before = dr_printf("%s", dr_get("mig-4").body);
-    const char *cols = "name, ord, type, status, attempts, result, error, started_at, completed_at, duration,"
-                       " wake_at, history, result_bytes, request, io_token, outcome, done_seq";
-    const char *v4 = dr_printf(
-        "CREATE TABLE ab_steps_v4 (name TEXT PRIMARY KEY, ord INTEGER NOT NULL, type TEXT NOT NULL,"
-        " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, result TEXT, error TEXT,"
-        " started_at INTEGER, completed_at INTEGER, duration INTEGER, wake_at INTEGER, history TEXT,"
-        " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT,"
-        " done_seq INTEGER NOT NULL DEFAULT 0);"
-        "INSERT INTO ab_steps_v4 (%s) SELECT %s FROM ab_steps; DROP TABLE ab_steps;"
-        "ALTER TABLE ab_steps_v4 RENAME TO ab_steps; CREATE INDEX ab_steps_ord ON ab_steps (ord);"
-        "CREATE INDEX ab_steps_timeline ON ab_steps (started_at, ord) WHERE type IN ('do', 'fetch', 'call');"
-        "UPDATE ab_meta SET value = 4 WHERE key = 'schema_version'", cols, cols);
-    assert_int_equal(sqlite3_exec(hn_db(), v4, NULL, NULL, NULL), SQLITE_OK);
+    steps_back("name TEXT PRIMARY KEY, ord INTEGER NOT NULL", "CREATE INDEX ab_steps_ord ON ab_steps (ord);", 4);
     assert_int_equal(hn_query_int("SELECT count(*) FROM pragma_table_info('ab_steps') WHERE name = 'name' AND pk = 1"), 1);
     dr_resp r = dr_get("mig-4");
     EXPECT_HTTP(r, 200);
@@ -1708,19 +1715,7 @@ static void test_migration_from_v5(void **state) {
     hn_use("mig-5");
     EXPECT_STR(dr_create("replay-counter", "mig-5", "{\"id\":\"x\"}").body, "status", "waiting");
     const char *before = dr_printf("%s", dr_get("mig-5").body);
-    const char *cols = "name, ord, type, status, attempts, result, error, started_at, completed_at, duration,"
-                       " wake_at, history, result_bytes, request, io_token, outcome, done_seq";
-    const char *v5 = dr_printf(
-        "CREATE TABLE ab_steps_old (name TEXT NOT NULL UNIQUE, ord INTEGER PRIMARY KEY, type TEXT NOT NULL,"
-        " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, result TEXT, error TEXT,"
-        " started_at INTEGER, completed_at INTEGER, duration INTEGER, wake_at INTEGER, history TEXT,"
-        " result_bytes INTEGER NOT NULL DEFAULT 0, request TEXT, io_token TEXT, outcome TEXT,"
-        " done_seq INTEGER NOT NULL DEFAULT 0);"
-        "INSERT INTO ab_steps_old (%s) SELECT %s FROM ab_steps; DROP TABLE ab_steps;"
-        "ALTER TABLE ab_steps_old RENAME TO ab_steps;"
-        "CREATE INDEX ab_steps_timeline ON ab_steps (started_at, ord) WHERE type IN ('do', 'fetch', 'call');"
-        "UPDATE ab_meta SET value = 5 WHERE key = 'schema_version'", cols, cols);
-    assert_int_equal(sqlite3_exec(hn_db(), v5, NULL, NULL, NULL), SQLITE_OK);
+    steps_back("name TEXT NOT NULL UNIQUE, ord INTEGER PRIMARY KEY", "", 5);
     const char *autoindex = "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'ab_steps'"
                             " AND name LIKE 'sqlite_autoindex_%'";
     assert_int_equal(hn_query_int(autoindex), 1);

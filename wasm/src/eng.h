@@ -115,7 +115,9 @@ int eng_finish(cx *X, db_instance *in, int64_t gen);
  * steps given (first-seen order); when more follow it carries "stepsNext",
  * the cursor of the next page (the last shown step's ord). The timeline
  * shows at most ENG_STEPS_PAGE of the started do steps given (sorted by
- * startedAt, then ord), with "next" = "<startedAt>~<ord>" when more follow. */
+ * startedAt, then ord), with "next" = "<startedAt>~<ord>" when more follow.
+ * The Status is a raw node, its whole text written at once: embed it or
+ * answer with it; its fields are not to be read back. */
 #define ENG_STEPS_PAGE 1000
 cJSON *eng_status_json(cx *X, const db_instance *in, db_step *const *steps, int n);
 cJSON *eng_timeline_json(cx *X, const db_instance *in, db_step *const *steps, int n);

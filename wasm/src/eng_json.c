@@ -8,10 +8,6 @@
 #include "json.h"
 #include "sb.h"
 
-static cJSON *text_or_null(const char *s) { return s ? cJSON_CreateString(s) : cJSON_CreateNull(); }
-
-static cJSON *raw_or_null(const char *json) { return json ? cJSON_CreateRaw(json) : cJSON_CreateNull(); }
-
 static int add(cJSON *o, const char *k, cJSON *v) { return v && cJSON_AddItemToObject(o, k, v); }
 
 /* --- StepInfo, written straight as text ------------------------------------
@@ -20,27 +16,33 @@ static int add(cJSON *o, const char *k, cJSON *v) { return v && cJSON_AddItemToO
  * in the answer. The fields and their order are StepInfo's (timeline: the
  * timeline entry's). */
 
-/* key is the text before the value: ",\"name\":" */
-static void put_time(sb *b, const char *key, double t) {
-    sb_puts(b, key);
-    if (t == DB_NULL_TIME) sb_puts(b, "null");
+/* key is the text before the value, a literal: ",\"name\":" */
+#define put_time(b, key, t) put_time_((b), "" key, sizeof(key) - 1, (t))
+#define put_int(b, key, v) put_int_((b), "" key, sizeof(key) - 1, (v))
+#define put_text(b, key, text) put_text_((b), "" key, sizeof(key) - 1, (text))
+#define put_raw(b, key, json) put_raw_((b), "" key, sizeof(key) - 1, (json))
+
+static void put_time_(sb *b, const char *key, size_t klen, double t) {
+    sb_append(b, key, klen);
+    if (t == DB_NULL_TIME) sb_lit(b, "null");
     else json_put_number(b, t);
 }
 
-static void put_int(sb *b, const char *key, int v) {
-    sb_puts(b, key);
+static void put_int_(sb *b, const char *key, size_t klen, int v) {
+    sb_append(b, key, klen);
     json_put_number(b, v);
 }
 
-static void put_text(sb *b, const char *key, const char *text) {
-    sb_puts(b, key);
+static void put_text_(sb *b, const char *key, size_t klen, const char *text) {
+    sb_append(b, key, klen);
     if (text) json_put_string(b, text);
-    else sb_puts(b, "null");
+    else sb_lit(b, "null");
 }
 
-static void put_raw(sb *b, const char *key, const char *json) {
-    sb_puts(b, key);
-    sb_puts(b, json ? json : "null");
+static void put_raw_(sb *b, const char *key, size_t klen, const char *json) {
+    sb_append(b, key, klen);
+    if (json) sb_puts(b, json);
+    else sb_lit(b, "null");
 }
 
 static void put_step(sb *b, const db_step *s, int timeline) {
@@ -65,41 +67,55 @@ static void put_step(sb *b, const db_step *s, int timeline) {
     }
     /* An I/O step shows what it asked for, as stored: placeholders kept. */
     if (state_kind_io(s->kind)) put_raw(b, ",\"request\":", s->request);
-    sb_puts(b, "}");
+    sb_lit(b, "}");
+}
+
+/* The first n steps as a JSON array. */
+static void put_steps(sb *b, db_step *const *steps, int n, int timeline) {
+    sb_lit(b, "[");
+    for (int i = 0; i < n; i++) {
+        if (i) sb_lit(b, ",");
+        put_step(b, steps[i], timeline);
+    }
+    sb_lit(b, "]");
+}
+
+/* The Status, written as one text (a raw node: json_print copies it once
+ * into an answer that holds it, http_json_value answers with it as it is):
+ * its steps are most of it, and a tree would only be printed back into the
+ * same text. */
+cJSON *eng_status_json(cx *X, const db_instance *in, db_step *const *steps, int n) {
+    int shown = n < ENG_STEPS_PAGE ? n : ENG_STEPS_PAGE;
+    sb b;
+    sb_init(X, &b);
+    put_text(&b, "{\"id\":", in->id);
+    put_text(&b, ",\"type\":", in->type);
+    put_text(&b, ",\"status\":", state_inst_name(in->status));
+    put_raw(&b, ",\"payload\":", in->payload);
+    put_raw(&b, ",\"result\":", in->result);
+    put_text(&b, ",\"error\":", in->error);
+    put_text(&b, ",\"errorCode\":", in->error_code);
+    sb_lit(&b, ",\"steps\":");
+    put_steps(&b, steps, shown, 0);
+    sb_lit(&b, ",\"createdAt\":");
+    json_put_number(&b, in->created_at);
+    sb_lit(&b, ",\"updatedAt\":");
+    json_put_number(&b, in->updated_at);
+    if (n > shown) {
+        sb_lit(&b, ",\"stepsNext\":\"");
+        json_put_number(&b, steps[shown - 1]->ord);
+        sb_lit(&b, "\"");
+    }
+    sb_lit(&b, "}");
+    return json_raw_of(sb_str(&b));
 }
 
 /* The first n steps as a JSON array (raw text in the tree). */
 static cJSON *steps_json(cx *X, db_step *const *steps, int n, int timeline) {
     sb b;
     sb_init(X, &b);
-    sb_puts(&b, "[");
-    for (int i = 0; i < n; i++) {
-        if (i) sb_puts(&b, ",");
-        put_step(&b, steps[i], timeline);
-    }
-    sb_puts(&b, "]");
-    char *text = sb_str(&b);
-    return text ? cJSON_CreateRaw(text) : NULL;
-}
-
-cJSON *eng_status_json(cx *X, const db_instance *in, db_step *const *steps, int n) {
-    int shown = n < ENG_STEPS_PAGE ? n : ENG_STEPS_PAGE;
-    cJSON *o = cJSON_CreateObject();
-    cJSON *list = steps_json(X, steps, shown, 0);
-    int ok = o && list && add(o, "id", cJSON_CreateString(in->id)) &&
-             add(o, "type", cJSON_CreateString(in->type)) &&
-             add(o, "status", cJSON_CreateString(state_inst_name(in->status))) &&
-             add(o, "payload", raw_or_null(in->payload)) &&
-             add(o, "result", raw_or_null(in->result)) &&
-             add(o, "error", text_or_null(in->error)) &&
-             add(o, "errorCode", text_or_null(in->error_code)) && add(o, "steps", list) &&
-             add(o, "createdAt", cJSON_CreateNumber(in->created_at)) &&
-             add(o, "updatedAt", cJSON_CreateNumber(in->updated_at));
-    if (ok && n > shown) {
-        char *next = sb_fmt(X, "%d", steps[shown - 1]->ord);
-        ok = next && add(o, "stepsNext", cJSON_CreateString(next));
-    }
-    return ok ? o : NULL;
+    put_steps(&b, steps, n, timeline);
+    return json_raw_of(sb_str(&b));
 }
 
 cJSON *eng_timeline_json(cx *X, const db_instance *in, db_step *const *steps, int n) {

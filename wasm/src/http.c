@@ -57,6 +57,8 @@ int http_oom(http_response *res) {
 }
 
 int http_json_value(cx *X, http_response *res, int status, const cJSON *v) {
+    /* a raw root is already its text (the Status: eng_json.c) */
+    if (v && cJSON_IsRaw(v) && v->valuestring) return http_json(res, status, v->valuestring);
     char *text = v ? json_print(X, v) : NULL;
     if (text == NULL) return http_oom(res);
     return http_json(res, status, text);

@@ -713,3 +713,9 @@ char *json_print(cx *X, const cJSON *v) {
     }
     return sb_str(&s); /* NULL after a failed allocation, which recorded CX_NOMEM */
 }
+
+cJSON *json_raw_of(char *text) {
+    cJSON *r = text ? cJSON_CreateRaw("") : NULL;
+    if (r) r->valuestring = text; /* the "" copy stays in the arena, unused */
+    return r;
+}

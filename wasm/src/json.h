@@ -129,6 +129,10 @@ cJSON *json_issue(cx *X, const json_error *err);
  * nesting deeper than 64, prints as it is; json_parse would refuse the text.
  * Nesting costs no C stack (the walk is iterative). */
 char *json_print(cx *X, const cJSON *v);
+/* A raw node (JSON text printed as it is) holding `text` itself, not a copy
+ * (cJSON_CreateRaw copies): text must live in the call's arena, as the node
+ * does. NULL on allocation failure or a NULL text. */
+cJSON *json_raw_of(char *text);
 
 /* Room for any json_number output, NUL included. */
 #define JSON_NUMBER_MAX 32

@@ -23,6 +23,8 @@ typedef struct sb {
 void sb_init(cx *X, sb *s);
 void sb_append(sb *s, const char *data, size_t n);
 void sb_puts(sb *s, const char *str);
+/* Appends a string literal, its length known at compile time. */
+#define sb_lit(s, lit) sb_append((s), "" lit, sizeof(lit) - 1)
 void sb_printf(sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(sb *s, const char *fmt, va_list ap);
 /* NUL-terminated contents, or NULL after an allocation failure. */
