@@ -57,6 +57,8 @@ describe('schema migration', () => {
     const done = await sendEvent(id, 'continue', {});
     expect(done.status).toBe(202);
     expect(done.body.status.status).toBe('completed');
-    expect(done.body.status.steps.map((x) => x.attempts)).toEqual(s.steps.map(() => 1));
+    // the steps stored before ran no further attempt
+    const attempts = (steps) => steps.map((x) => [x.name, x.attempts]);
+    expect(attempts(done.body.status.steps.slice(0, s.steps.length))).toEqual(attempts(s.steps));
   });
 });
