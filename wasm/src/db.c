@@ -468,8 +468,8 @@ static const migration_step migration_5[] = {
      STEPS_REBUILD("ab_steps_v5")},
     {NULL, NULL}};
 
-/* v6: no index on a step's name. Every executed step paid for one (1.3 µs
- * of a row's 6 in workerd, bench:platform §2), and nothing reads by name:
+/* v6: no index on a step's name. Every executed step paid for one (0.5-1.3 µs
+ * of a row's 6-8 in workerd, bench:platform §2), and nothing reads by name:
  * a pass holds the whole history by name in memory (and refuses a history
  * with a name twice, eng.c), and every write is keyed by ord. Applied while
  * ab_steps has the UNIQUE constraint's automatic index. */
