@@ -449,12 +449,8 @@ static const migration_step migration_4[] = {
  * LIMIT) selects; json_group_array takes them in that order. */
 #define STEP_PAGE(rest) "SELECT " STEP_JSON " FROM (SELECT " STEP_COLUMNS " FROM ab_steps " rest ")"
 
-/* v5: a step's ord is the table's rowid. Every executed step inserts a row,
- * and every b-tree it touches costs: as the rowid, ord needs no index of its
- * own (ab_steps_ord goes), and history pages read by ord walk the table
- * itself. A table rebuild, one script: a death rolls it back whole. Applied
- * when ab_steps_ord is gone (the probe fails, through json(), while it is
- * there). */
+/* ab_steps rebuilt as STEPS_TABLE, through a table named tmp, every row
+ * kept: one script, so a death rolls it back whole. */
 #define STEPS_REBUILD(tmp)                                                          \
     "CREATE TABLE " tmp " (" STEPS_TABLE                                            \
     "INSERT INTO " tmp " (" STEP_COLUMNS ") SELECT " STEP_COLUMNS " FROM ab_steps;"  \
@@ -462,6 +458,12 @@ static const migration_step migration_4[] = {
     "ALTER TABLE " tmp " RENAME TO ab_steps;"                                       \
     "CREATE INDEX IF NOT EXISTS ab_steps_timeline ON ab_steps (started_at, ord)"    \
     " WHERE type IN ('do', 'fetch', 'call')"
+
+/* v5: a step's ord is the table's rowid. Every executed step inserts a row,
+ * and every b-tree it touches costs: as the rowid, ord needs no index of its
+ * own (ab_steps_ord goes), and history pages read by ord walk the table
+ * itself. Applied while ab_steps_ord is there (the probe fails, through
+ * json(), until it is gone). */
 static const migration_step migration_5[] = {
     {"SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
      " AND name = 'ab_steps_ord') THEN json('v4') END",

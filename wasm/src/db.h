@@ -91,6 +91,15 @@ int db_result_put(cx *X, const char *result);
 
 /* --- steps -------------------------------------------------------------- */
 
+/* Every upsert of a step's row (the batch below, db.c's step_save_): the
+ * row is keyed by its ord (schema v6: no index on name). A write
+ * that finds its ord held by another step's row is a fault, never an
+ * overwrite: the update fails ("NOT NULL constraint failed: ab_steps.name"),
+ * and only that path, taken by a step written before, pays for the
+ * comparison. */
+#define DB_ROWS_SAME_NAME                                                                 \
+    "name = CASE WHEN name = excluded.name THEN name END,"
+
 /* The statement that the rows queued by host_step_put are written with:
  * DB_ROWS_HEAD, DB_ROWS_TUPLE once per row (joined by ","), DB_ROWS_TAIL.
  * Each row binds DB_ROWS_PARAMS values in host_step_put's order: name, ord,
@@ -99,13 +108,6 @@ int db_result_put(cx *X, const char *result);
  * rows keep a batch within the platform's 100 bound parameters. The hosts
  * (shim/host.js through ab_rows_sql, tests/native/host_native.c) build it
  * from these. */
-/* A step's row is keyed by its ord (schema v6: no index on name). A write
- * that finds its ord held by another step's row is a fault, never an
- * overwrite: the update fails ("NOT NULL constraint failed: ab_steps.name"),
- * and only that path, taken by a step written before, pays for the
- * comparison. */
-#define DB_ROWS_SAME_NAME                                                                 \
-    "name = CASE WHEN name = excluded.name THEN name END,"
 #define DB_ROWS_HEAD                                                                      \
     "INSERT INTO ab_steps (name, ord, type, status, attempts, result, started_at,"        \
     " completed_at, duration, result_bytes) VALUES "
